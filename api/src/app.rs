@@ -1,0 +1,82 @@
+//! The actix application: routes, extractor error handlers, the OpenAPI document and docs page.
+
+use crate::error::ApiError;
+use crate::routes;
+use crate::state::AppState;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{web, App, Error, HttpResponse};
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The document's fixed parts; paths and schemas come from the registered routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "gluster-tasks",
+        description = "Runs GlusterFS rebalance and remove-brick tasks as jobs that a background scheduler keeps in step with gluster. Errors are RFC 9457 problem+json documents with a stable `code`.",
+        license(name = "Apache-2.0")
+    ),
+    tags(
+        (name = "clusters", description = "Managed trusted pools"),
+        (name = "volumes", description = "Volumes, bricks and their current activity"),
+        (name = "rebalance", description = "Rebalance a volume: start, watch, stop"),
+        (name = "jobs", description = "Every task is a job with steps and per-node progress"),
+        (name = "service", description = "Health"),
+    )
+)]
+struct ApiDoc;
+
+/// The application with its routes; `state` is `None` only when building the spec.
+pub fn build(
+    state: Option<AppState>,
+) -> (
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse,
+            Error = Error,
+            InitError = (),
+        >,
+    >,
+    OpenApiDoc,
+) {
+    let mut app = App::new()
+        .app_data(web::JsonConfig::default().limit(MAX_BODY_BYTES))
+        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .app_data(web::PathConfig::default().error_handler(|e, _| {
+            ApiError::BadRequest(format!("invalid path parameter: {e}")).into()
+        }))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|e, _| ApiError::BadRequest(format!("invalid query: {e}")).into()),
+        );
+    if let Some(state) = state {
+        app = app.app_data(web::Data::new(state));
+    }
+    let (app, api) = app
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    let app = app
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api.clone()))
+        .default_service(web::to(not_found));
+    (app, api)
+}
+
+async fn not_found() -> HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::RouteNotFound(
+        "no such resource; see /api/v1/openapi.json".into(),
+    ))
+}
+
+/// The OpenAPI document as YAML: what `openapi.yaml` must hold.
+pub fn openapi_yaml() -> Result<String, String> {
+    build(None).1.to_yaml().map_err(|e| e.to_string())
+}

@@ -1,0 +1,276 @@
+//! Settings: defaults, then the TOML config file, then `GLUSTER_TASKS_*` variables, then flags.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use thiserror::Error;
+
+/// A configuration that cannot be used.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file or a variable is not valid.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// How to run `gluster` for one host of a cluster.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HostSettings {
+    /// The host's address (for messages and failover).
+    pub address: String,
+    /// The command prefix run before `--mode=script --xml …`; default `["gluster"]`.
+    #[serde(default = "default_command")]
+    pub command: Vec<String>,
+}
+
+fn default_command() -> Vec<String> {
+    vec!["gluster".to_owned()]
+}
+
+/// One gluster trusted pool.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSettings {
+    /// A unique name; the cluster's id is derived from it.
+    pub name: String,
+    /// The hosts the CLI may run on, tried in order when one does not answer.
+    pub hosts: Vec<HostSettings>,
+}
+
+/// Poller timing, in seconds.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PollFile {
+    /// Seconds between cycles while a task runs.
+    pub active_interval_secs: f64,
+    /// Seconds between cycles while nothing runs.
+    pub idle_interval_secs: f64,
+    /// Seconds between inventory refreshes.
+    pub inventory_interval_secs: f64,
+    /// Longest back-off after failing cycles.
+    pub max_backoff_secs: f64,
+    /// How long a pending job waits for its task to appear.
+    pub pending_timeout_secs: f64,
+    /// Timeout of one gluster CLI call.
+    pub gluster_timeout_secs: f64,
+}
+
+impl Default for PollFile {
+    fn default() -> Self {
+        Self {
+            active_interval_secs: 2.0,
+            idle_interval_secs: 10.0,
+            inventory_interval_secs: 60.0,
+            max_backoff_secs: 60.0,
+            pending_timeout_secs: 120.0,
+            gluster_timeout_secs: 60.0,
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Listen address.
+    pub bind: String,
+    /// `sqlite:PATH` (default) or `postgres://…`.
+    pub database_url: String,
+    /// Connections in the pool.
+    pub pool_size: u32,
+    /// Poller timing.
+    pub poll: PollFile,
+    /// The clusters to manage.
+    pub clusters: Vec<ClusterSettings>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            database_url: "sqlite:gluster-tasks.db".to_owned(),
+            pool_size: 8,
+            poll: PollFile::default(),
+            clusters: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads a TOML file.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))
+    }
+
+    /// Applies `GLUSTER_TASKS_*` variables from `vars` (the process environment in production).
+    pub fn apply_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        for (key, value) in vars {
+            let Some(name) = key.strip_prefix("GLUSTER_TASKS_") else {
+                continue;
+            };
+            let secs = |v: &str| -> Result<f64, ConfigError> {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s > 0.0)
+                    .ok_or_else(|| {
+                        ConfigError::Invalid(format!(
+                            "{key}={v:?} is not a positive number of seconds"
+                        ))
+                    })
+            };
+            match name {
+                "BIND" => self.bind = value,
+                "DATABASE_URL" => self.database_url = value,
+                "POOL_SIZE" => {
+                    self.pool_size = value.parse().map_err(|_| {
+                        ConfigError::Invalid(format!("{key}={value:?} is not a number"))
+                    })?
+                }
+                "POLL_ACTIVE_INTERVAL_SECS" => self.poll.active_interval_secs = secs(&value)?,
+                "POLL_IDLE_INTERVAL_SECS" => self.poll.idle_interval_secs = secs(&value)?,
+                "POLL_INVENTORY_INTERVAL_SECS" => self.poll.inventory_interval_secs = secs(&value)?,
+                "POLL_MAX_BACKOFF_SECS" => self.poll.max_backoff_secs = secs(&value)?,
+                "POLL_PENDING_TIMEOUT_SECS" => self.poll.pending_timeout_secs = secs(&value)?,
+                "GLUSTER_TIMEOUT_SECS" => self.poll.gluster_timeout_secs = secs(&value)?,
+                "CLUSTERS" => {
+                    self.clusters = serde_json::from_str(&value).map_err(|e| {
+                        ConfigError::Invalid(format!("{key} must be a JSON list of clusters: {e}"))
+                    })?
+                }
+                // Read by the command line parser itself.
+                "CONFIG" | "DEMO_TASK_SECS" | "DATA_DIR" => {}
+                _ => log::warn!("ignoring unknown variable {key}"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks what serde cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut names = std::collections::HashSet::new();
+        for c in &self.clusters {
+            if !names.insert(c.name.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "cluster {:?} is configured twice",
+                    c.name
+                )));
+            }
+            if c.hosts.is_empty() {
+                return Err(ConfigError::Invalid(format!(
+                    "cluster {:?} has no hosts",
+                    c.name
+                )));
+            }
+            if let Some(h) = c.hosts.iter().find(|h| h.command.is_empty()) {
+                return Err(ConfigError::Invalid(format!(
+                    "host {:?} of cluster {:?} has an empty command",
+                    h.address, c.name
+                )));
+            }
+        }
+        let p = &self.poll;
+        for (name, v) in [
+            ("active_interval_secs", p.active_interval_secs),
+            ("idle_interval_secs", p.idle_interval_secs),
+            ("inventory_interval_secs", p.inventory_interval_secs),
+            ("max_backoff_secs", p.max_backoff_secs),
+            ("pending_timeout_secs", p.pending_timeout_secs),
+            ("gluster_timeout_secs", p.gluster_timeout_secs),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(ConfigError::Invalid(format!(
+                    "poll.{name} must be a positive number"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The poller settings.
+    pub fn poll_settings(&self) -> scheduler::PollSettings {
+        let d = |s: f64| Duration::from_secs_f64(s);
+        scheduler::PollSettings {
+            active_interval: d(self.poll.active_interval_secs),
+            idle_interval: d(self.poll.idle_interval_secs),
+            inventory_interval: d(self.poll.inventory_interval_secs),
+            max_backoff: d(self.poll.max_backoff_secs),
+            pending_timeout: d(self.poll.pending_timeout_secs),
+        }
+    }
+
+    /// The CLI call timeout.
+    pub fn gluster_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.poll.gluster_timeout_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_env_override_defaults() {
+        let mut s: Settings = toml::from_str(
+            r#"
+            bind = "0.0.0.0:9000"
+            [poll]
+            active_interval_secs = 1
+            [[clusters]]
+            name = "prod"
+            [[clusters.hosts]]
+            address = "gl1"
+            [[clusters.hosts]]
+            address = "gl2"
+            command = ["ssh", "root@gl2", "gluster"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(s.clusters[0].hosts[0].command, vec!["gluster"]);
+        assert_eq!(s.poll.idle_interval_secs, 10.0);
+        s.apply_env([
+            ("GLUSTER_TASKS_BIND".to_owned(), "127.0.0.1:1".to_owned()),
+            (
+                "GLUSTER_TASKS_POLL_IDLE_INTERVAL_SECS".to_owned(),
+                "3".to_owned(),
+            ),
+            ("OTHER".to_owned(), "x".to_owned()),
+        ])
+        .unwrap();
+        assert_eq!(s.bind, "127.0.0.1:1");
+        assert_eq!(s.poll.idle_interval_secs, 3.0);
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        assert!(toml::from_str::<Settings>("bnd = 1").is_err());
+        let mut s = Settings::default();
+        assert!(s
+            .apply_env([(
+                "GLUSTER_TASKS_POLL_ACTIVE_INTERVAL_SECS".into(),
+                "-1".into()
+            )])
+            .is_err());
+        s.clusters.push(ClusterSettings {
+            name: "a".into(),
+            hosts: vec![],
+        });
+        assert!(s.validate().is_err());
+    }
+}

@@ -1,0 +1,262 @@
+//! The HTTP error: one variant per outcome, each with one status and one stable code, rendered
+//! as RFC 9457 `application/problem+json`. 5xx bodies never carry internals.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use domain::{DomainError, JobStatus, TaskKind};
+use persistence::PersistenceError;
+use scheduler::OpError;
+use serde::Serialize;
+use thiserror::Error;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type (`urn:gluster-tasks:problem:<code>`).
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the problem type.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    pub detail: String,
+    /// Stable machine-readable code.
+    pub code: String,
+    /// Gluster's own message, when gluster refused the command.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gluster_message: Option<String>,
+    /// The job that blocks the request (409) or that was created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<Uuid>,
+    /// Link to that job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_href: Option<String>,
+}
+
+/// Everything an endpoint can answer besides success.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// 404: no such volume.
+    #[error("volume {0} not found")]
+    VolumeNotFound(Uuid),
+    /// 404: no such job.
+    #[error("job {0} not found")]
+    JobNotFound(Uuid),
+    /// 404: no such path.
+    #[error("{0}")]
+    RouteNotFound(String),
+    /// 404: no task of that kind ever ran on the volume.
+    #[error("{0}")]
+    NoTask(String),
+    /// 409: another task holds the volume.
+    #[error("{detail}")]
+    TaskActive {
+        /// Message.
+        detail: String,
+        /// The blocking job.
+        job_id: Uuid,
+    },
+    /// 409: gluster refused because a task is running or not running.
+    #[error("{0}")]
+    GlusterConflict(String),
+    /// 422: gluster refused the command.
+    #[error("{0}")]
+    GlusterRefused(String),
+    /// 422: the volume cannot run the task.
+    #[error("{0}")]
+    NotEligible(String),
+    /// 422: the request body or a parameter is not acceptable.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// 400: malformed request (unparsable JSON, bad path or query).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 503: gluster cannot be reached.
+    #[error("gluster is unavailable")]
+    GlusterUnavailable(String),
+    /// 500: anything else; the cause is logged, never sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The stable code of the variant.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::VolumeNotFound(_) => "volume_not_found",
+            ApiError::JobNotFound(_) => "job_not_found",
+            ApiError::NoTask(_) => "no_task",
+            ApiError::RouteNotFound(_) => "not_found",
+            ApiError::TaskActive { .. } => "task_active",
+            ApiError::GlusterConflict(_) => "gluster_conflict",
+            ApiError::GlusterRefused(_) => "gluster_refused",
+            ApiError::NotEligible(_) => "not_eligible",
+            ApiError::InvalidRequest(_) => "invalid_request",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::GlusterUnavailable(_) => "gluster_unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::VolumeNotFound(_) => "Volume not found",
+            ApiError::JobNotFound(_) => "Job not found",
+            ApiError::NoTask(_) => "No such task",
+            ApiError::RouteNotFound(_) => "Not found",
+            ApiError::TaskActive { .. } => "A task is already active on the volume",
+            ApiError::GlusterConflict(_) => "Gluster refused: conflicting task state",
+            ApiError::GlusterRefused(_) => "Gluster refused the command",
+            ApiError::NotEligible(_) => "The volume cannot run this task",
+            ApiError::InvalidRequest(_) => "Invalid request",
+            ApiError::BadRequest(_) => "Malformed request",
+            ApiError::GlusterUnavailable(_) => "Gluster is unavailable",
+            ApiError::Internal(_) => "Internal error",
+        }
+    }
+
+    /// The problem document of this error.
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code().as_u16();
+        let (detail, gluster_message, job_id) = match self {
+            ApiError::TaskActive { detail, job_id } => (detail.clone(), None, Some(*job_id)),
+            ApiError::GlusterConflict(m) | ApiError::GlusterRefused(m) => {
+                (m.clone(), Some(m.clone()), None)
+            }
+            ApiError::GlusterUnavailable(_) => (
+                "no gluster host of the cluster answered; try again later".to_owned(),
+                None,
+                None,
+            ),
+            ApiError::Internal(_) => (
+                "the server failed to handle the request; the cause is in its log".to_owned(),
+                None,
+                None,
+            ),
+            other => (other.to_string(), None, None),
+        };
+        Problem {
+            problem_type: format!("urn:gluster-tasks:problem:{}", self.code()),
+            title: self.title().to_owned(),
+            status,
+            detail,
+            code: self.code().to_owned(),
+            gluster_message,
+            job_href: job_id.map(|j| format!("/api/v1/jobs/{j}")),
+            job_id,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::VolumeNotFound(_)
+            | ApiError::JobNotFound(_)
+            | ApiError::NoTask(_)
+            | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::TaskActive { .. } | ApiError::GlusterConflict(_) => StatusCode::CONFLICT,
+            ApiError::GlusterRefused(_)
+            | ApiError::NotEligible(_)
+            | ApiError::InvalidRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::GlusterUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) => log::error!("internal error: {cause}"),
+            ApiError::GlusterUnavailable(cause) => log::warn!("gluster unavailable: {cause}"),
+            _ => {}
+        }
+        let mut resp = HttpResponse::build(self.status_code());
+        resp.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        if let ApiError::GlusterUnavailable(_) = self {
+            resp.insert_header((header::RETRY_AFTER, "10"));
+        }
+        resp.json(self.problem())
+    }
+}
+
+fn active_detail(volume: &str, kind: TaskKind, job_id: Uuid, status: JobStatus) -> String {
+    format!("volume {volume} already has an active {kind} job {job_id} ({status})")
+}
+
+impl From<OpError> for ApiError {
+    fn from(e: OpError) -> Self {
+        match e {
+            OpError::VolumeNotFound(id) => ApiError::VolumeNotFound(id),
+            OpError::JobNotFound(id) => ApiError::JobNotFound(id),
+            OpError::NoTask { .. } => ApiError::NoTask(e.to_string()),
+            OpError::ActiveJob {
+                volume,
+                job_id,
+                kind,
+                status,
+            } => ApiError::TaskActive {
+                detail: active_detail(&volume, kind, job_id, status),
+                job_id,
+            },
+            OpError::Invalid(DomainError::NotEligible(m)) => ApiError::NotEligible(m),
+            OpError::Invalid(other) => ApiError::InvalidRequest(other.to_string()),
+            OpError::GlusterRefused { message, conflict } => {
+                if conflict {
+                    ApiError::GlusterConflict(message)
+                } else {
+                    ApiError::GlusterRefused(message)
+                }
+            }
+            OpError::GlusterUnavailable(m) => ApiError::GlusterUnavailable(m),
+            OpError::ClusterNotConfigured(_) | OpError::Persistence(_) => {
+                ApiError::Internal(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<PersistenceError> for ApiError {
+    fn from(e: PersistenceError) -> Self {
+        match e {
+            PersistenceError::InvalidCursor => {
+                ApiError::BadRequest("the cursor is not one this service issued".into())
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_one_status_and_code_and_5xx_hide_the_cause() {
+        let secret = "password=hunter2 at /var/lib/x";
+        for e in [
+            ApiError::Internal(secret.into()),
+            ApiError::GlusterUnavailable(secret.into()),
+        ] {
+            let p = e.problem();
+            assert!(p.status >= 500);
+            let body = serde_json::to_string(&p).unwrap();
+            assert!(!body.contains("hunter2"), "{body}");
+        }
+        let p = ApiError::GlusterRefused("Volume x is not started".into()).problem();
+        assert_eq!((p.status, p.code.as_str()), (422, "gluster_refused"));
+        assert_eq!(
+            p.gluster_message.as_deref(),
+            Some("Volume x is not started")
+        );
+    }
+}

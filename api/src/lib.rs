@@ -1,0 +1,14 @@
+//! gluster-tasks: the HTTP layer and the binary.
+//!
+//! Handlers live in [`routes`], one module per resource; they reach the database and gluster
+//! only through [`scheduler::Operations`] and persistence repositories, always via
+//! [`state::blocking`] so no blocking call runs on an async worker.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod dto;
+pub mod error;
+pub mod routes;
+pub mod server;
+pub mod state;

@@ -1,0 +1,27 @@
+//! HTTP handlers, one module per resource. Every handler is registered with `service(...)` so
+//! that the OpenAPI document is generated from the routes themselves.
+
+pub mod clusters;
+pub mod health;
+pub mod jobs;
+pub mod rebalance;
+pub mod volumes;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the `/api/v1` resources.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(
+        utoipa_actix_web::scope("/api/v1")
+            .service(clusters::list_clusters)
+            .service(volumes::list_volumes)
+            .service(volumes::get_volume)
+            .service(volumes::list_bricks)
+            .service(rebalance::start_rebalance)
+            .service(rebalance::rebalance_status)
+            .service(rebalance::stop_rebalance)
+            .service(jobs::list_jobs)
+            .service(jobs::get_job),
+    )
+    .service(health::healthz);
+}

@@ -1,0 +1,159 @@
+//! `gluster-tasks serve`: settings, state, scheduler threads and the HTTP server.
+
+use crate::app;
+use crate::cli::ServeArgs;
+use crate::config::{ClusterSettings, ConfigError, HostSettings, Settings};
+use crate::state::AppState;
+use actix_web::HttpServer;
+use gluster::{CliDriver, HostCommand};
+use persistence::{PersistenceError, Store};
+use scheduler::{ClusterContext, Operations, Scheduler, SystemClock};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use thiserror::Error;
+
+/// The service could not start.
+#[derive(Debug, Error)]
+pub enum ServerError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Persistence(#[from] PersistenceError),
+    /// Binding or serving failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Name of the simulated cluster of `--demo`.
+pub const DEMO_CLUSTER: &str = "demo";
+
+/// The simulated cluster: three hosts, each a `gluster-sim` prefix over one state file.
+pub fn demo_cluster(exe: &Path, state_file: &Path, task_secs: f64) -> ClusterSettings {
+    ClusterSettings {
+        name: DEMO_CLUSTER.to_owned(),
+        hosts: (1..=3)
+            .map(|n| HostSettings {
+                address: simulator::node_address(n),
+                command: vec![
+                    exe.display().to_string(),
+                    "gluster-sim".to_owned(),
+                    "--state".to_owned(),
+                    state_file.display().to_string(),
+                    "--task-secs".to_owned(),
+                    task_secs.to_string(),
+                    "--node".to_owned(),
+                    n.to_string(),
+                ],
+            })
+            .collect(),
+    }
+}
+
+/// Settings from defaults, file, environment and flags; for `--demo`, also the data directory
+/// (a temporary one is removed when the returned guard drops).
+pub fn settings(args: &ServeArgs) -> Result<(Settings, Option<tempfile::TempDir>), ServerError> {
+    let mut s = match &args.config {
+        Some(path) => Settings::from_file(path)?,
+        None => Settings::default(),
+    };
+    s.apply_env(std::env::vars())?;
+    let mut guard = None;
+    if args.demo {
+        if !(args.demo_task_secs.is_finite() && args.demo_task_secs > 0.0) {
+            return Err(ConfigError::Invalid("--demo-task-secs must be positive".into()).into());
+        }
+        let dir: PathBuf = match &args.data_dir {
+            Some(d) => {
+                std::fs::create_dir_all(d)?;
+                d.clone()
+            }
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("gluster-tasks-demo-")
+                    .tempdir()?;
+                let p = t.path().to_owned();
+                guard = Some(t);
+                p
+            }
+        };
+        let exe = std::env::current_exe()?;
+        s.clusters = vec![demo_cluster(
+            &exe,
+            &dir.join("gluster-sim.json"),
+            args.demo_task_secs,
+        )];
+        s.database_url = format!("sqlite:{}", dir.join("gluster-tasks.db").display());
+        s.poll.active_interval_secs = 1.0;
+        s.poll.idle_interval_secs = 2.0;
+        s.poll.inventory_interval_secs = 10.0;
+    }
+    if let Some(b) = &args.bind {
+        s.bind = b.clone();
+    }
+    if let Some(u) = &args.database_url {
+        s.database_url = u.clone();
+    }
+    s.validate()?;
+    Ok((s, guard))
+}
+
+/// Opens the store and builds the clusters, scheduler and operations (no threads yet).
+pub fn state(settings: &Settings) -> Result<AppState, ServerError> {
+    let store = Store::open(&settings.database_url, settings.pool_size)?;
+    let clusters = settings
+        .clusters
+        .iter()
+        .map(|c| {
+            let hosts = c
+                .hosts
+                .iter()
+                .map(|h| HostCommand {
+                    address: h.address.clone(),
+                    prefix: h.command.clone(),
+                })
+                .collect();
+            ClusterContext::new(
+                &c.name,
+                Arc::new(CliDriver::new(hosts, settings.gluster_timeout())),
+            )
+        })
+        .collect();
+    let scheduler = Arc::new(Scheduler::new(clusters));
+    let ops = Operations::new(store.clone(), scheduler.clone(), Arc::new(SystemClock));
+    Ok(AppState {
+        store,
+        ops,
+        scheduler,
+    })
+}
+
+/// Runs the service until SIGINT/SIGTERM.
+pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
+    let (settings, _demo_dir) = settings(&args)?;
+    let state = state(&settings)?;
+    if settings.clusters.is_empty() {
+        log::warn!("no clusters configured: add [[clusters]] to the config file (or use --demo)");
+    }
+    state.scheduler.start(
+        &state.store,
+        Arc::new(SystemClock),
+        settings.poll_settings(),
+    );
+    let for_workers = state.clone();
+    let server =
+        HttpServer::new(move || app::build(Some(for_workers.clone())).0).bind(&settings.bind)?;
+    for addr in server.addrs() {
+        println!("gluster-tasks listening on http://{addr}/api/v1 (docs: http://{addr}/docs/)");
+    }
+    if args.demo {
+        println!(
+            "demo: simulated cluster '{DEMO_CLUSTER}' (3 nodes), database {}",
+            settings.database_url
+        );
+    }
+    let result = server.run().await;
+    state.scheduler.shutdown();
+    Ok(result?)
+}

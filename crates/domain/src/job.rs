@@ -1,0 +1,570 @@
+//! Jobs: the service's record of one gluster task, with its steps and state machine.
+
+use crate::{DomainError, TaskKind, TaskStatus};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+/// Where a job's task came from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobOrigin {
+    /// Started through this service's API.
+    Api,
+    /// Found running in gluster, started by someone with the gluster CLI.
+    Cli,
+}
+
+impl JobOrigin {
+    /// Stable string form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobOrigin::Api => "api",
+            JobOrigin::Cli => "cli",
+        }
+    }
+
+    /// Parses the stable string form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "api" => Some(JobOrigin::Api),
+            "cli" => Some(JobOrigin::Cli),
+            _ => None,
+        }
+    }
+}
+
+/// The life cycle of a job.
+///
+/// ```text
+/// pending ──► running ──► succeeded | failed | stopped
+///    │           │  └──► awaiting_commit ──► succeeded | stopped   (remove-brick)
+///    └───────────┴──► unknown ──► (back to what gluster reports, once it reports again)
+/// ```
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Written before the gluster call; no task id yet.
+    Pending,
+    /// The task runs.
+    Running,
+    /// Remove-brick migration done; the bricks leave only on commit.
+    AwaitingCommit,
+    /// Finished its work (rebalance completed, remove-brick committed).
+    Succeeded,
+    /// Gluster reported a failure, or the start never reached gluster.
+    Failed,
+    /// Stopped by a user (API or CLI), or reset by gluster.
+    Stopped,
+    /// The service lost track of the task; the reason says why.
+    Unknown,
+}
+
+impl JobStatus {
+    /// Every state.
+    pub const ALL: [JobStatus; 7] = [
+        JobStatus::Pending,
+        JobStatus::Running,
+        JobStatus::AwaitingCommit,
+        JobStatus::Succeeded,
+        JobStatus::Failed,
+        JobStatus::Stopped,
+        JobStatus::Unknown,
+    ];
+
+    /// States in which the job holds its volume (one such job per volume).
+    pub const ACTIVE: [JobStatus; 3] = [
+        JobStatus::Pending,
+        JobStatus::Running,
+        JobStatus::AwaitingCommit,
+    ];
+
+    /// Stable string form (API and database).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Running => "running",
+            JobStatus::AwaitingCommit => "awaiting_commit",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Failed => "failed",
+            JobStatus::Stopped => "stopped",
+            JobStatus::Unknown => "unknown",
+        }
+    }
+
+    /// Parses the stable string form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == s)
+    }
+
+    /// The job holds its volume: no other task may start there.
+    pub fn is_active(self) -> bool {
+        Self::ACTIVE.contains(&self)
+    }
+
+    /// The job is over for good.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Succeeded | JobStatus::Failed | JobStatus::Stopped
+        )
+    }
+
+    /// Whether the state machine allows going from `self` to `next` (staying put is allowed).
+    pub fn can_become(self, next: JobStatus) -> bool {
+        use JobStatus::*;
+        if self == next {
+            return true;
+        }
+        match self {
+            Pending => true,
+            Running => next != Pending,
+            AwaitingCommit => matches!(next, Succeeded | Stopped | Failed | Unknown),
+            Unknown => next != Pending,
+            Succeeded | Failed | Stopped => false,
+        }
+    }
+
+    /// The job state that a task of `kind` in gluster state `task` means.
+    pub fn for_task(kind: TaskKind, task: TaskStatus) -> JobStatus {
+        if task.is_running() || task == TaskStatus::NotStarted {
+            JobStatus::Running
+        } else if task.is_completed() {
+            match kind {
+                TaskKind::Rebalance => JobStatus::Succeeded,
+                TaskKind::RemoveBrick => JobStatus::AwaitingCommit,
+            }
+        } else if task.is_failed() {
+            JobStatus::Failed
+        } else {
+            JobStatus::Stopped
+        }
+    }
+}
+
+impl fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the caller asked for when the task started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskParams {
+    /// Rebalance: only fix the layout, move no data.
+    #[serde(default)]
+    pub fix_layout: bool,
+    /// Rebalance: move files even when the target brick has less free space.
+    #[serde(default)]
+    pub force: bool,
+    /// Remove-brick: the bricks being removed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bricks: Vec<String>,
+}
+
+/// The kinds of step a job goes through.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// The root step: the task as a whole.
+    Executing,
+    /// Rebalance data or layout movement.
+    RebalancingVolume,
+    /// Remove-brick data migration.
+    RemovingBricks,
+    /// Remove-brick commit.
+    Committing,
+}
+
+impl StepKind {
+    /// Stable string form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Executing => "executing",
+            StepKind::RebalancingVolume => "rebalancing_volume",
+            StepKind::RemovingBricks => "removing_bricks",
+            StepKind::Committing => "committing",
+        }
+    }
+
+    /// Parses the stable string form.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            StepKind::Executing,
+            StepKind::RebalancingVolume,
+            StepKind::RemovingBricks,
+            StepKind::Committing,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// A step's state.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Not reached yet.
+    Pending,
+    /// In progress.
+    Running,
+    /// Done.
+    Succeeded,
+    /// Failed.
+    Failed,
+    /// Stopped before it finished.
+    Stopped,
+    /// Lost track.
+    Unknown,
+}
+
+impl StepStatus {
+    /// Stable string form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Pending => "pending",
+            StepStatus::Running => "running",
+            StepStatus::Succeeded => "succeeded",
+            StepStatus::Failed => "failed",
+            StepStatus::Stopped => "stopped",
+            StepStatus::Unknown => "unknown",
+        }
+    }
+
+    /// Parses the stable string form.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            StepStatus::Pending,
+            StepStatus::Running,
+            StepStatus::Succeeded,
+            StepStatus::Failed,
+            StepStatus::Stopped,
+            StepStatus::Unknown,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One step of a job. Steps nest: the `executing` root has the task's own step as child.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// Step id.
+    pub id: Uuid,
+    /// Owning job.
+    pub job_id: Uuid,
+    /// Parent step, `None` for the root.
+    pub parent_id: Option<Uuid>,
+    /// Order among siblings.
+    pub position: i32,
+    /// What the step does.
+    pub kind: StepKind,
+    /// Its state.
+    pub status: StepStatus,
+    /// Human-readable description.
+    pub description: String,
+    /// When it began running.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it ended.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// A job: the record of one gluster task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    /// Job id.
+    pub id: Uuid,
+    /// Task kind.
+    pub kind: TaskKind,
+    /// Job state.
+    pub status: JobStatus,
+    /// Who started the task.
+    pub origin: JobOrigin,
+    /// The volume it runs on.
+    pub volume_id: Uuid,
+    /// The volume's name when the job began.
+    pub volume_name: String,
+    /// The cluster of the volume.
+    pub cluster_id: Uuid,
+    /// Gluster's task id, once known.
+    pub gluster_task_id: Option<Uuid>,
+    /// What was asked.
+    pub params: TaskParams,
+    /// Gluster's last aggregate status for the task.
+    pub task_status: Option<TaskStatus>,
+    /// Why the job is in its state, when that needs saying (failures, unknown, refusals).
+    pub reason: Option<String>,
+    /// When the job was written.
+    pub created_at: DateTime<Utc>,
+    /// When gluster accepted the task.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When the job reached a terminal state.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Last time the scheduler polled gluster for it.
+    pub polled_at: Option<DateTime<Utc>>,
+}
+
+impl Job {
+    /// A new job in `pending`, before the gluster call.
+    pub fn new_pending(
+        kind: TaskKind,
+        origin: JobOrigin,
+        volume_id: Uuid,
+        volume_name: &str,
+        cluster_id: Uuid,
+        params: TaskParams,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Job {
+            id: Uuid::new_v4(),
+            kind,
+            status: JobStatus::Pending,
+            origin,
+            volume_id,
+            volume_name: volume_name.to_owned(),
+            cluster_id,
+            gluster_task_id: None,
+            params,
+            task_status: None,
+            reason: None,
+            created_at: now,
+            started_at: None,
+            ended_at: None,
+            updated_at: now,
+            polled_at: None,
+        }
+    }
+
+    /// The initial steps of a job of this kind: an `executing` root and the task's own step.
+    pub fn initial_steps(&self) -> Vec<Step> {
+        let root = Uuid::new_v4();
+        let step = |id, parent, position, kind, description: String| Step {
+            id,
+            job_id: self.id,
+            parent_id: parent,
+            position,
+            kind,
+            status: StepStatus::Pending,
+            description,
+            started_at: None,
+            ended_at: None,
+        };
+        let vol = &self.volume_name;
+        let mut steps = vec![step(
+            root,
+            None,
+            0,
+            StepKind::Executing,
+            format!("Executing {} on volume {vol}", self.kind),
+        )];
+        match self.kind {
+            TaskKind::Rebalance => steps.push(step(
+                Uuid::new_v4(),
+                Some(root),
+                0,
+                StepKind::RebalancingVolume,
+                if self.params.fix_layout {
+                    format!("Fixing the layout of volume {vol}")
+                } else {
+                    format!("Rebalancing volume {vol}")
+                },
+            )),
+            TaskKind::RemoveBrick => {
+                steps.push(step(
+                    Uuid::new_v4(),
+                    Some(root),
+                    0,
+                    StepKind::RemovingBricks,
+                    format!("Migrating data off the bricks being removed from {vol}"),
+                ));
+                steps.push(step(
+                    Uuid::new_v4(),
+                    Some(root),
+                    1,
+                    StepKind::Committing,
+                    format!("Committing the removal of bricks from {vol}"),
+                ));
+            }
+        }
+        steps
+    }
+
+    /// Moves the job to `next`, stamping times; refuses what the state machine forbids.
+    /// Returns whether anything changed.
+    pub fn transition(&mut self, next: JobStatus, now: DateTime<Utc>) -> Result<bool, DomainError> {
+        if !self.status.can_become(next) {
+            return Err(DomainError::IllegalTransition {
+                from: self.status.as_str(),
+                to: next.as_str(),
+            });
+        }
+        if self.status == next {
+            return Ok(false);
+        }
+        self.status = next;
+        self.updated_at = now;
+        if next != JobStatus::Pending && next != JobStatus::Unknown && self.started_at.is_none() {
+            self.started_at = Some(now);
+        }
+        if next.is_terminal() {
+            self.ended_at = Some(now);
+        }
+        Ok(true)
+    }
+
+    /// Brings `steps` in line with the job's state. Returns whether any step changed.
+    pub fn sync_steps(&self, steps: &mut [Step], now: DateTime<Utc>) -> bool {
+        let mut changed = false;
+        for s in steps.iter_mut() {
+            let want = step_status_for(self.kind, self.status, s.kind, s.status);
+            if want != s.status {
+                if s.started_at.is_none() && want != StepStatus::Pending {
+                    s.started_at = Some(now);
+                }
+                if matches!(
+                    want,
+                    StepStatus::Succeeded | StepStatus::Failed | StepStatus::Stopped
+                ) {
+                    s.ended_at = Some(now);
+                } else {
+                    s.ended_at = None;
+                }
+                s.status = want;
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
+/// The state of a step of `kind` in a job of `job_kind` that is in `job` state.
+fn step_status_for(
+    job_kind: TaskKind,
+    job: JobStatus,
+    step: StepKind,
+    current: StepStatus,
+) -> StepStatus {
+    let mirror = match job {
+        JobStatus::Pending => StepStatus::Pending,
+        JobStatus::Running | JobStatus::AwaitingCommit => StepStatus::Running,
+        JobStatus::Succeeded => StepStatus::Succeeded,
+        JobStatus::Failed => StepStatus::Failed,
+        JobStatus::Stopped => StepStatus::Stopped,
+        JobStatus::Unknown => StepStatus::Unknown,
+    };
+    match (job_kind, step, job) {
+        (TaskKind::RemoveBrick, StepKind::RemovingBricks, JobStatus::AwaitingCommit) => {
+            StepStatus::Succeeded
+        }
+        (TaskKind::RemoveBrick, StepKind::Committing, JobStatus::Pending)
+        | (TaskKind::RemoveBrick, StepKind::Committing, JobStatus::Running)
+        | (TaskKind::RemoveBrick, StepKind::Committing, JobStatus::AwaitingCommit) => {
+            StepStatus::Pending
+        }
+        (TaskKind::RemoveBrick, StepKind::Committing, JobStatus::Stopped)
+        | (TaskKind::RemoveBrick, StepKind::Committing, JobStatus::Failed)
+            if current == StepStatus::Pending =>
+        {
+            StepStatus::Pending
+        }
+        (TaskKind::RemoveBrick, StepKind::RemovingBricks, JobStatus::Succeeded) => {
+            StepStatus::Succeeded
+        }
+        _ => mirror,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(kind: TaskKind) -> Job {
+        Job::new_pending(
+            kind,
+            JobOrigin::Api,
+            Uuid::new_v4(),
+            "dist",
+            Uuid::new_v4(),
+            TaskParams::default(),
+            Utc::now(),
+        )
+    }
+
+    #[test]
+    fn terminal_states_are_final() {
+        for from in [JobStatus::Succeeded, JobStatus::Failed, JobStatus::Stopped] {
+            for to in JobStatus::ALL {
+                assert_eq!(from.can_become(to), from == to, "{from} -> {to}");
+            }
+        }
+        assert!(!JobStatus::Running.can_become(JobStatus::Pending));
+        assert!(JobStatus::Unknown.can_become(JobStatus::Succeeded));
+    }
+
+    #[test]
+    fn task_states_map_to_job_states() {
+        use TaskStatus::*;
+        let rb = |s| JobStatus::for_task(TaskKind::Rebalance, s);
+        assert_eq!(rb(InProgress), JobStatus::Running);
+        assert_eq!(rb(FixLayoutInProgress), JobStatus::Running);
+        assert_eq!(rb(Completed), JobStatus::Succeeded);
+        assert_eq!(rb(FixLayoutCompleted), JobStatus::Succeeded);
+        assert_eq!(rb(Failed), JobStatus::Failed);
+        assert_eq!(rb(FixLayoutStopped), JobStatus::Stopped);
+        assert_eq!(rb(ResetDueToReplaceBrick), JobStatus::Stopped);
+        assert_eq!(
+            JobStatus::for_task(TaskKind::RemoveBrick, Completed),
+            JobStatus::AwaitingCommit
+        );
+    }
+
+    #[test]
+    fn transition_stamps_times_and_refuses_illegal_moves() {
+        let mut j = job(TaskKind::Rebalance);
+        let t = Utc::now();
+        assert_eq!(j.transition(JobStatus::Running, t), Ok(true));
+        assert_eq!(j.started_at, Some(t));
+        assert_eq!(j.transition(JobStatus::Running, t), Ok(false));
+        assert_eq!(j.transition(JobStatus::Succeeded, t), Ok(true));
+        assert_eq!(j.ended_at, Some(t));
+        assert!(j.transition(JobStatus::Running, t).is_err());
+    }
+
+    #[test]
+    fn steps_follow_the_job() {
+        let mut j = job(TaskKind::Rebalance);
+        let mut steps = j.initial_steps();
+        assert_eq!(steps.len(), 2);
+        assert_eq!(steps[1].parent_id, Some(steps[0].id));
+        let t = Utc::now();
+        j.transition(JobStatus::Running, t).unwrap();
+        assert!(j.sync_steps(&mut steps, t));
+        assert!(steps.iter().all(|s| s.status == StepStatus::Running));
+        assert!(!j.sync_steps(&mut steps, t));
+        j.transition(JobStatus::Stopped, t).unwrap();
+        j.sync_steps(&mut steps, t);
+        assert!(steps
+            .iter()
+            .all(|s| s.status == StepStatus::Stopped && s.ended_at == Some(t)));
+    }
+
+    #[test]
+    fn remove_brick_steps_wait_for_commit() {
+        let mut j = job(TaskKind::RemoveBrick);
+        let mut steps = j.initial_steps();
+        let t = Utc::now();
+        j.transition(JobStatus::AwaitingCommit, t).unwrap();
+        j.sync_steps(&mut steps, t);
+        let by = |k| steps.iter().find(|s| s.kind == k).unwrap().status;
+        assert_eq!(by(StepKind::Executing), StepStatus::Running);
+        assert_eq!(by(StepKind::RemovingBricks), StepStatus::Succeeded);
+        assert_eq!(by(StepKind::Committing), StepStatus::Pending);
+    }
+}

@@ -1,0 +1,18 @@
+//! The domain of gluster-tasks: volumes, bricks, gluster task states, jobs and their steps.
+//!
+//! This crate holds no I/O. It must not depend on diesel or actix (CI checks this with
+//! `cargo tree -p domain -i diesel`), so that every other layer can share its types and rules.
+
+pub mod error;
+pub mod job;
+pub mod names;
+pub mod progress;
+pub mod task;
+pub mod volume;
+
+pub use error::DomainError;
+pub use job::{Job, JobOrigin, JobStatus, Step, StepKind, StepStatus, TaskParams};
+pub use names::{BrickName, VolumeName};
+pub use progress::{aggregate_status, NodeProgress, ProgressTotals};
+pub use task::{TaskKind, TaskStatus};
+pub use volume::{Brick, Peer, Volume, VolumeLayout, VolumeStatus, VolumeType};

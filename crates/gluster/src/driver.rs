@@ -1,0 +1,175 @@
+//! The [`Gluster`] operations and the CLI implementation that runs them on a cluster's hosts.
+
+use crate::process::{self, RunError};
+use crate::{parse, DriverError, RebalanceOptions, TaskReport, VolumeInfo, VolumeTasks};
+use domain::{Peer, VolumeName};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The gluster operations the service needs. [`CliDriver`] runs them with the gluster CLI;
+/// tests substitute their own implementation.
+pub trait Gluster: Send + Sync {
+    /// `pool list`: every peer, the answering one as `localhost`.
+    fn pool_list(&self) -> Result<Vec<Peer>, DriverError>;
+    /// `volume info` (all volumes) or `volume info VOL`.
+    fn volume_info(&self, volume: Option<&VolumeName>) -> Result<Vec<VolumeInfo>, DriverError>;
+    /// `volume status all tasks`: the tasks of every volume, in one call.
+    fn status_all_tasks(&self) -> Result<Vec<VolumeTasks>, DriverError>;
+    /// `volume rebalance VOL [fix-layout] start [force]`: the new task's id.
+    fn rebalance_start(
+        &self,
+        volume: &VolumeName,
+        options: RebalanceOptions,
+    ) -> Result<Option<Uuid>, DriverError>;
+    /// `volume rebalance VOL status`.
+    fn rebalance_status(&self, volume: &VolumeName) -> Result<TaskReport, DriverError>;
+    /// `volume rebalance VOL stop`: the status as the stop left it.
+    fn rebalance_stop(&self, volume: &VolumeName) -> Result<TaskReport, DriverError>;
+}
+
+/// How to run `gluster` for one host: the argv prefix before `--mode=script --xml …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostCommand {
+    /// The host's address, for messages and failover bookkeeping.
+    pub address: String,
+    /// Program and leading arguments, e.g. `["gluster"]` or `["ssh", "root@h1", "gluster"]`.
+    pub prefix: Vec<String>,
+}
+
+/// Runs the gluster CLI on a cluster's hosts: the host that last answered first, then the others
+/// in order when a host cannot be reached (spawn failure, timeout, no XML). A refusal from
+/// gluster is an answer and is returned at once.
+#[derive(Debug)]
+pub struct CliDriver {
+    hosts: Vec<HostCommand>,
+    timeout: Duration,
+    preferred: AtomicUsize,
+}
+
+impl CliDriver {
+    /// A driver over `hosts` with a per-call `timeout`.
+    pub fn new(hosts: Vec<HostCommand>, timeout: Duration) -> Self {
+        Self {
+            hosts,
+            timeout,
+            preferred: AtomicUsize::new(0),
+        }
+    }
+
+    /// The address of the host that answered last (or that will be tried first).
+    pub fn preferred_host(&self) -> Option<&str> {
+        self.hosts
+            .get(self.preferred.load(Ordering::Relaxed))
+            .map(|h| h.address.as_str())
+    }
+
+    /// Runs `gluster --mode=script --xml ARGS…` and parses the answer with `parse`.
+    fn call<T>(
+        &self,
+        args: &[&str],
+        parse: impl Fn(&str) -> Result<T, DriverError>,
+    ) -> Result<T, DriverError> {
+        if self.hosts.is_empty() {
+            return Err(DriverError::NoHosts);
+        }
+        let first = self.preferred.load(Ordering::Relaxed) % self.hosts.len();
+        let mut last = DriverError::NoHosts;
+        for i in 0..self.hosts.len() {
+            let idx = (first + i) % self.hosts.len();
+            let host = &self.hosts[idx];
+            match self.call_host(host, args).and_then(|xml| parse(&xml)) {
+                Err(e) if e.is_transport() => {
+                    log::warn!("gluster {} on {}: {e}", args.join(" "), host.address);
+                    last = e;
+                }
+                other => {
+                    self.preferred.store(idx, Ordering::Relaxed);
+                    return other;
+                }
+            }
+        }
+        Err(last)
+    }
+
+    /// Runs the command on one host and returns its XML stdout.
+    fn call_host(&self, host: &HostCommand, args: &[&str]) -> Result<String, DriverError> {
+        let mut argv = host.prefix.clone();
+        argv.extend(["--mode=script", "--xml"].map(String::from));
+        argv.extend(args.iter().map(|a| (*a).to_owned()));
+        log::debug!("run {argv:?}");
+        let transport = |message: String| DriverError::Transport {
+            host: host.address.clone(),
+            message,
+        };
+        let done = process::run(&argv, self.timeout).map_err(|e| match e {
+            RunError::TimedOut => DriverError::Timeout {
+                host: host.address.clone(),
+                after: self.timeout,
+            },
+            RunError::Spawn(e) => transport(format!("cannot run {:?}: {e}", host.prefix)),
+            RunError::Wait(e) => transport(format!("waiting for gluster failed: {e}")),
+        })?;
+        // gluster exits non-zero on a refusal but still prints its XML answer: XML wins.
+        let trimmed = done.stdout.trim_start();
+        if trimmed.starts_with("<?xml") || trimmed.starts_with("<cliOutput") {
+            return Ok(done.stdout);
+        }
+        let said = [done.stdout.trim(), done.stderr.trim()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let said: String = said.chars().take(500).collect();
+        Err(transport(match done.code {
+            Some(0) => format!("exit 0 without XML output: {said}"),
+            Some(code) => format!("exit {code}: {said}"),
+            None => format!("killed by a signal: {said}"),
+        }))
+    }
+}
+
+impl Gluster for CliDriver {
+    fn pool_list(&self) -> Result<Vec<Peer>, DriverError> {
+        self.call(&["pool", "list"], parse::peers)
+    }
+
+    fn volume_info(&self, volume: Option<&VolumeName>) -> Result<Vec<VolumeInfo>, DriverError> {
+        match volume {
+            Some(v) => self.call(&["volume", "info", v.as_str()], parse::volume_info),
+            None => self.call(&["volume", "info"], parse::volume_info),
+        }
+    }
+
+    fn status_all_tasks(&self) -> Result<Vec<VolumeTasks>, DriverError> {
+        self.call(&["volume", "status", "all", "tasks"], parse::status_tasks)
+    }
+
+    fn rebalance_start(
+        &self,
+        volume: &VolumeName,
+        options: RebalanceOptions,
+    ) -> Result<Option<Uuid>, DriverError> {
+        let v = volume.as_str();
+        let args: &[&str] = match (options.fix_layout, options.force) {
+            (true, _) => &["volume", "rebalance", v, "fix-layout", "start"],
+            (false, true) => &["volume", "rebalance", v, "start", "force"],
+            (false, false) => &["volume", "rebalance", v, "start"],
+        };
+        self.call(args, parse::rebalance_started)
+    }
+
+    fn rebalance_status(&self, volume: &VolumeName) -> Result<TaskReport, DriverError> {
+        self.call(
+            &["volume", "rebalance", volume.as_str(), "status"],
+            parse::rebalance_report,
+        )
+    }
+
+    fn rebalance_stop(&self, volume: &VolumeName) -> Result<TaskReport, DriverError> {
+        self.call(
+            &["volume", "rebalance", volume.as_str(), "stop"],
+            parse::rebalance_report,
+        )
+    }
+}

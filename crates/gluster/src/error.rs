@@ -1,0 +1,76 @@
+//! Errors of the driver layer.
+
+use std::time::Duration;
+use thiserror::Error;
+
+/// The output could not be understood.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// Not well-formed XML (or not XML at all).
+    #[error("output is not XML: {0}")]
+    NotXml(String),
+    /// The root element is not `<cliOutput>`.
+    #[error("root element is <{0}>, expected <cliOutput>")]
+    UnexpectedRoot(String),
+    /// A required element is missing.
+    #[error("missing element <{0}>")]
+    Missing(&'static str),
+    /// An element holds a value of the wrong shape.
+    #[error("element <{element}> holds {value:?}, expected {expected}")]
+    BadValue {
+        /// The element.
+        element: &'static str,
+        /// Its text.
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// A task status code that this service does not know.
+    #[error("unknown task status code {0}")]
+    UnknownStatus(i64),
+}
+
+/// A driver call failed.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum DriverError {
+    /// Gluster answered and refused: `opRet` was not 0. `message` is gluster's own text.
+    #[error("gluster refused: {message}")]
+    Gluster {
+        /// `opErrno`.
+        errno: i64,
+        /// `opErrstr`, or `<output>` when `opErrstr` is empty.
+        message: String,
+    },
+    /// The command could not be run, exited non-zero without XML, or printed no XML.
+    #[error("gluster on {host} could not be reached: {message}")]
+    Transport {
+        /// The host the call ran for.
+        host: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The command ran longer than its timeout and was killed.
+    #[error("gluster on {host} did not answer within {after:?}")]
+    Timeout {
+        /// The host the call ran for.
+        host: String,
+        /// The timeout.
+        after: Duration,
+    },
+    /// The output was XML but not of the expected shape.
+    #[error("unexpected gluster output: {0}")]
+    Parse(#[from] ParseError),
+    /// The driver has no host to run on.
+    #[error("no gluster host is configured")]
+    NoHosts,
+}
+
+impl DriverError {
+    /// A failure to reach gluster at all (the next host may answer), as opposed to an answer.
+    pub fn is_transport(&self) -> bool {
+        matches!(
+            self,
+            DriverError::Transport { .. } | DriverError::Timeout { .. }
+        )
+    }
+}

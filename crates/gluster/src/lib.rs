@@ -1,0 +1,17 @@
+//! The gluster CLI driver.
+//!
+//! Every call is `PREFIX… --mode=script --xml ARGS…` run as an argv (never a shell string), with a
+//! timeout, on one of a cluster's hosts. The prefix comes from the operator's configuration only:
+//! `["gluster"]` locally, `["ssh", "root@HOST", "gluster"]`, `["nsenter", "-t", "PID", "-m", "-n",
+//! "gluster"]` or the simulator (`["gluster-sim", "--state", "FILE"]`) are all just prefixes.
+//! Arguments are built from validated domain types only ([`domain::VolumeName`]).
+
+pub mod driver;
+pub mod error;
+pub mod model;
+pub mod parse;
+pub mod process;
+
+pub use driver::{CliDriver, Gluster, HostCommand};
+pub use error::{DriverError, ParseError};
+pub use model::{BrickInfo, GlusterTask, RebalanceOptions, TaskReport, VolumeInfo, VolumeTasks};

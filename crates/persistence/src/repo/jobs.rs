@@ -1,0 +1,300 @@
+//! Jobs, their steps and the latest per-node progress of their tasks.
+
+use crate::models::{ts, utc, JobRow, NodeRow, StepRow};
+use crate::schema::{job_nodes, job_steps, jobs};
+use crate::{DbConnection, PersistenceError};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use domain::{Job, JobOrigin, JobStatus, NodeProgress, Step, TaskKind};
+use uuid::Uuid;
+
+/// A job with its steps and the latest progress of each node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRecord {
+    /// The job.
+    pub job: Job,
+    /// Its steps, parents before children, by position.
+    pub steps: Vec<Step>,
+    /// Latest progress per node, by node name.
+    pub nodes: Vec<NodeProgress>,
+}
+
+/// Filters of the job list; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    /// Only jobs in this state.
+    pub status: Option<JobStatus>,
+    /// Only jobs of this kind.
+    pub kind: Option<TaskKind>,
+    /// Only jobs on this volume.
+    pub volume_id: Option<Uuid>,
+    /// Only jobs of this cluster.
+    pub cluster_id: Option<Uuid>,
+    /// Only jobs of this origin.
+    pub origin: Option<JobOrigin>,
+}
+
+/// One page of jobs, newest first.
+#[derive(Debug, Clone)]
+pub struct JobPage {
+    /// The jobs of this page.
+    pub items: Vec<JobRecord>,
+    /// Cursor of the next page, `None` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// Writes a new job with its steps.
+pub fn insert(conn: &mut DbConnection, job: &Job, steps: &[Step]) -> Result<(), PersistenceError> {
+    diesel::insert_into(jobs::table)
+        .values(JobRow::from_domain(job)?)
+        .execute(conn)?;
+    // Parents first, so the self-reference holds at every insert.
+    let (roots, children): (Vec<&Step>, Vec<&Step>) =
+        steps.iter().partition(|s| s.parent_id.is_none());
+    for s in roots.into_iter().chain(children) {
+        diesel::insert_into(job_steps::table)
+            .values(StepRow::from_domain(s))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Saves every field of `job`.
+pub fn update(conn: &mut DbConnection, job: &Job) -> Result<(), PersistenceError> {
+    let n = diesel::update(jobs::table.find(job.id.to_string()))
+        .set(JobRow::from_domain(job)?)
+        .execute(conn)?;
+    if n == 0 {
+        return Err(PersistenceError::NotFound("job"));
+    }
+    Ok(())
+}
+
+/// Saves the state of `steps`.
+pub fn update_steps(conn: &mut DbConnection, steps: &[Step]) -> Result<(), PersistenceError> {
+    for s in steps {
+        diesel::update(job_steps::table.find(s.id.to_string()))
+            .set(StepRow::from_domain(s))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Replaces the per-node progress of a job with `nodes`.
+pub fn set_nodes(
+    conn: &mut DbConnection,
+    job_id: Uuid,
+    nodes: &[NodeProgress],
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    diesel::delete(job_nodes::table.filter(job_nodes::job_id.eq(job_id.to_string())))
+        .execute(conn)?;
+    for n in nodes {
+        diesel::insert_into(job_nodes::table)
+            .values(NodeRow::from_domain(job_id, n, now))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Deletes a job (a start that gluster refused leaves nothing behind).
+pub fn delete(conn: &mut DbConnection, job_id: Uuid) -> Result<(), PersistenceError> {
+    diesel::delete(jobs::table.find(job_id.to_string())).execute(conn)?;
+    Ok(())
+}
+
+fn load_record(conn: &mut DbConnection, row: JobRow) -> Result<JobRecord, PersistenceError> {
+    let job = row.into_domain()?;
+    let jid = job.id.to_string();
+    let mut steps = job_steps::table
+        .filter(job_steps::job_id.eq(&jid))
+        .select(StepRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(StepRow::into_domain)
+        .collect::<Result<Vec<_>, _>>()?;
+    steps.sort_by_key(|s| (s.parent_id.is_some(), s.position));
+    let nodes = job_nodes::table
+        .filter(job_nodes::job_id.eq(&jid))
+        .order(job_nodes::name.asc())
+        .select(NodeRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(NodeRow::into_domain)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(JobRecord { job, steps, nodes })
+}
+
+fn load_records(
+    conn: &mut DbConnection,
+    rows: Vec<JobRow>,
+) -> Result<Vec<JobRecord>, PersistenceError> {
+    rows.into_iter().map(|r| load_record(conn, r)).collect()
+}
+
+/// One job by id.
+pub fn get(conn: &mut DbConnection, job_id: Uuid) -> Result<Option<JobRecord>, PersistenceError> {
+    let row = jobs::table
+        .find(job_id.to_string())
+        .select(JobRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(|r| load_record(conn, r)).transpose()
+}
+
+/// The job tracking gluster task `task_id`.
+pub fn by_task_id(
+    conn: &mut DbConnection,
+    task_id: Uuid,
+) -> Result<Option<JobRecord>, PersistenceError> {
+    let row = jobs::table
+        .filter(jobs::gluster_task_id.eq(task_id.to_string()))
+        .select(JobRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(|r| load_record(conn, r)).transpose()
+}
+
+fn active_states() -> Vec<&'static str> {
+    JobStatus::ACTIVE.iter().map(|s| s.as_str()).collect()
+}
+
+/// The active job of a volume (at most one: the database enforces it).
+pub fn active_for_volume(
+    conn: &mut DbConnection,
+    volume_id: Uuid,
+) -> Result<Option<JobRecord>, PersistenceError> {
+    let row = jobs::table
+        .filter(jobs::volume_id.eq(volume_id.to_string()))
+        .filter(jobs::status.eq_any(active_states()))
+        .select(JobRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(|r| load_record(conn, r)).transpose()
+}
+
+/// Jobs the poller must follow on a cluster: active ones and those whose state is unknown.
+pub fn tracked(
+    conn: &mut DbConnection,
+    cluster_id: Uuid,
+) -> Result<Vec<JobRecord>, PersistenceError> {
+    let mut states = active_states();
+    states.push(JobStatus::Unknown.as_str());
+    let rows = jobs::table
+        .filter(jobs::cluster_id.eq(cluster_id.to_string()))
+        .filter(jobs::status.eq_any(states))
+        .order((jobs::created_at.asc(), jobs::id.asc()))
+        .select(JobRow::as_select())
+        .load(conn)?;
+    load_records(conn, rows)
+}
+
+/// The newest job of `kind` on a volume, whatever its state.
+pub fn latest_for_volume(
+    conn: &mut DbConnection,
+    volume_id: Uuid,
+    kind: TaskKind,
+) -> Result<Option<JobRecord>, PersistenceError> {
+    let row = jobs::table
+        .filter(jobs::volume_id.eq(volume_id.to_string()))
+        .filter(jobs::kind.eq(kind.as_str()))
+        .order((jobs::created_at.desc(), jobs::id.desc()))
+        .select(JobRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(|r| load_record(conn, r)).transpose()
+}
+
+fn encode_cursor(created_at: NaiveDateTime, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{id}", created_at.and_utc().timestamp_micros()))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(NaiveDateTime, String), PersistenceError> {
+    let raw = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| PersistenceError::InvalidCursor)?;
+    let raw = String::from_utf8(raw).map_err(|_| PersistenceError::InvalidCursor)?;
+    let (micros, id) = raw.split_once('|').ok_or(PersistenceError::InvalidCursor)?;
+    let micros: i64 = micros
+        .parse()
+        .map_err(|_| PersistenceError::InvalidCursor)?;
+    let at = DateTime::from_timestamp_micros(micros).ok_or(PersistenceError::InvalidCursor)?;
+    Uuid::parse_str(id).map_err(|_| PersistenceError::InvalidCursor)?;
+    Ok((at.naive_utc(), id.to_owned()))
+}
+
+/// A page of at most `limit` jobs matching `filter`, newest first (ties by id), after `cursor`.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &JobFilter,
+    limit: i64,
+    cursor: Option<&str>,
+) -> Result<JobPage, PersistenceError> {
+    let mut q = jobs::table.select(JobRow::as_select()).into_boxed();
+    if let Some(s) = filter.status {
+        q = q.filter(jobs::status.eq(s.as_str()));
+    }
+    if let Some(k) = filter.kind {
+        q = q.filter(jobs::kind.eq(k.as_str()));
+    }
+    if let Some(v) = filter.volume_id {
+        q = q.filter(jobs::volume_id.eq(v.to_string()));
+    }
+    if let Some(c) = filter.cluster_id {
+        q = q.filter(jobs::cluster_id.eq(c.to_string()));
+    }
+    if let Some(o) = filter.origin {
+        q = q.filter(jobs::origin.eq(o.as_str()));
+    }
+    if let Some(c) = cursor {
+        let (at, id) = decode_cursor(c)?;
+        q = q.filter(
+            jobs::created_at
+                .lt(at)
+                .or(jobs::created_at.eq(at).and(jobs::id.lt(id))),
+        );
+    }
+    let limit = limit.clamp(1, 500);
+    let mut rows = q
+        .order((jobs::created_at.desc(), jobs::id.desc()))
+        .limit(limit + 1)
+        .load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|r| encode_cursor(r.created_at, &r.id))
+    } else {
+        None
+    };
+    Ok(JobPage {
+        items: load_records(conn, rows)?,
+        next_cursor,
+    })
+}
+
+/// Stamps the poll time on jobs without touching anything else.
+pub fn mark_polled(
+    conn: &mut DbConnection,
+    job_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    let ids: Vec<String> = job_ids.iter().map(Uuid::to_string).collect();
+    diesel::update(jobs::table.filter(jobs::id.eq_any(ids)))
+        .set(jobs::polled_at.eq(ts(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// When a job's node rows were last written (None when it has none).
+pub fn nodes_updated_at(
+    conn: &mut DbConnection,
+    job_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, PersistenceError> {
+    let at: Option<NaiveDateTime> = job_nodes::table
+        .filter(job_nodes::job_id.eq(job_id.to_string()))
+        .select(diesel::dsl::max(job_nodes::updated_at))
+        .first(conn)?;
+    Ok(at.map(utc))
+}

@@ -1,0 +1,5 @@
+//! Repositories: one module per aggregate, plain functions over `&mut DbConnection`.
+
+pub mod clusters;
+pub mod jobs;
+pub mod volumes;

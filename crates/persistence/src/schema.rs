@@ -1,0 +1,113 @@
+//! The diesel schema, with types portable between SQLite and PostgreSQL.
+// @generated-style, kept by hand: UUIDs are Text, times are UTC Timestamps.
+
+diesel::table! {
+    clusters (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+        last_poll_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        inventory_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    peers (cluster_id, id) {
+        cluster_id -> Text,
+        id -> Text,
+        hostname -> Text,
+        connected -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    volumes (id) {
+        id -> Text,
+        cluster_id -> Text,
+        name -> Text,
+        vol_type -> Text,
+        status -> Text,
+        brick_count -> Integer,
+        distribute_count -> Integer,
+        replica_count -> Integer,
+        arbiter_count -> Integer,
+        disperse_count -> Integer,
+        redundancy_count -> Integer,
+        refreshed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bricks (id) {
+        id -> Text,
+        volume_id -> Text,
+        position -> Integer,
+        name -> Text,
+        peer_id -> Nullable<Text>,
+        is_arbiter -> Bool,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        status -> Text,
+        origin -> Text,
+        cluster_id -> Text,
+        volume_id -> Text,
+        volume_name -> Text,
+        gluster_task_id -> Nullable<Text>,
+        params -> Text,
+        task_status -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+        polled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    job_steps (id) {
+        id -> Text,
+        job_id -> Text,
+        parent_id -> Nullable<Text>,
+        position -> Integer,
+        kind -> Text,
+        status -> Text,
+        description -> Text,
+        started_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    job_nodes (job_id, peer_id) {
+        job_id -> Text,
+        peer_id -> Text,
+        name -> Text,
+        files -> BigInt,
+        size_bytes -> BigInt,
+        scanned -> BigInt,
+        failures -> BigInt,
+        skipped -> BigInt,
+        status -> Text,
+        runtime_secs -> Double,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(peers -> clusters (cluster_id));
+diesel::joinable!(volumes -> clusters (cluster_id));
+diesel::joinable!(bricks -> volumes (volume_id));
+diesel::joinable!(job_steps -> jobs (job_id));
+diesel::joinable!(job_nodes -> jobs (job_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    clusters, peers, volumes, bricks, jobs, job_steps, job_nodes
+);

@@ -1,0 +1,23 @@
+//! Task operations and the background scheduler.
+//!
+//! [`Operations`] starts and stops tasks for the API: it writes the job before calling gluster
+//! and records gluster's task id after. One [`poller::ClusterPoller`] per cluster keeps jobs in
+//! step with gluster: each cycle makes one `volume status all tasks` call plus one status call
+//! per task it follows, refreshes the inventory at a slower pace, adopts tasks started with the
+//! gluster CLI, and writes only what changed. Both take their clock and driver by injection.
+
+pub mod clock;
+pub mod cluster;
+pub mod error;
+pub mod inventory;
+pub mod operations;
+pub mod poller;
+mod reconcile;
+pub mod settings;
+
+pub use clock::{Clock, SystemClock};
+pub use cluster::ClusterContext;
+pub use error::{OpError, PollError};
+pub use operations::Operations;
+pub use poller::{ClusterPoller, CycleReport, PollerHandle, Scheduler};
+pub use settings::PollSettings;

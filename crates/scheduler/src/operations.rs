@@ -1,0 +1,244 @@
+//! Starting and stopping tasks on behalf of the API.
+
+use crate::inventory::to_volume;
+use crate::{reconcile, Clock, ClusterContext, OpError, Scheduler};
+use domain::{DomainError, Job, JobOrigin, TaskKind, TaskParams, TaskStatus, Volume, VolumeName};
+use gluster::{DriverError, RebalanceOptions, TaskReport};
+use persistence::repo::{jobs, volumes};
+use persistence::{JobRecord, PersistenceError, Store};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Task operations. Every method blocks (database and CLI calls): call it off async workers.
+#[derive(Debug, Clone)]
+pub struct Operations {
+    store: Store,
+    scheduler: Arc<Scheduler>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Operations {
+    /// Operations over `store`, reaching clusters through `scheduler`.
+    pub fn new(store: Store, scheduler: Arc<Scheduler>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            scheduler,
+            clock,
+        }
+    }
+
+    fn volume(&self, volume_id: Uuid) -> Result<(Volume, ClusterContext), OpError> {
+        let volume = self
+            .store
+            .read(|c| volumes::get(c, volume_id))?
+            .ok_or(OpError::VolumeNotFound(volume_id))?;
+        let cluster = self
+            .scheduler
+            .cluster(volume.cluster_id)
+            .ok_or(OpError::ClusterNotConfigured(volume.cluster_id))?;
+        Ok((volume, cluster))
+    }
+
+    /// Re-reads the volume from gluster so eligibility is judged on fresh facts.
+    fn refresh(&self, cluster: &ClusterContext, volume: &Volume) -> Result<Volume, OpError> {
+        let name = VolumeName::parse(&volume.name)?;
+        let infos = match cluster.driver.volume_info(Some(&name)) {
+            Ok(infos) => infos,
+            Err(DriverError::Gluster { message, .. }) if message.contains("does not exist") => {
+                return Err(OpError::VolumeNotFound(volume.id))
+            }
+            Err(e) => return Err(OpError::from_driver(e)),
+        };
+        let info = infos
+            .iter()
+            .find(|i| i.id == volume.id)
+            .ok_or(OpError::VolumeNotFound(volume.id))?;
+        let fresh = to_volume(cluster.id, info, self.clock.now());
+        self.store.write(|c| volumes::upsert(c, &fresh))?;
+        Ok(fresh)
+    }
+
+    fn conflict(&self, volume: &Volume, active: &JobRecord) -> OpError {
+        OpError::ActiveJob {
+            volume: volume.name.clone(),
+            job_id: active.job.id,
+            kind: active.job.kind,
+            status: active.job.status,
+        }
+    }
+
+    /// Starts a rebalance: validates, writes a `pending` job, runs `rebalance … start`, records
+    /// the task id and moves the job to `running`.
+    pub fn start_rebalance(
+        &self,
+        volume_id: Uuid,
+        options: RebalanceOptions,
+    ) -> Result<JobRecord, OpError> {
+        if options.fix_layout && options.force {
+            return Err(DomainError::NotEligible(
+                "fix_layout and force cannot be combined: gluster has no 'fix-layout start force'"
+                    .into(),
+            )
+            .into());
+        }
+        let (cached, cluster) = self.volume(volume_id)?;
+        if let Some(active) = self.store.read(|c| jobs::active_for_volume(c, volume_id))? {
+            return Err(self.conflict(&cached, &active));
+        }
+        let volume = self.refresh(&cluster, &cached)?;
+        volume.check_rebalance_eligible()?;
+        let name = VolumeName::parse(&volume.name)?;
+
+        let job = Job::new_pending(
+            TaskKind::Rebalance,
+            JobOrigin::Api,
+            volume.id,
+            &volume.name,
+            cluster.id,
+            TaskParams {
+                fix_layout: options.fix_layout,
+                force: options.force,
+                bricks: Vec::new(),
+            },
+            self.clock.now(),
+        );
+        let steps = job.initial_steps();
+        match self.store.write(|c| jobs::insert(c, &job, &steps)) {
+            Ok(()) => {}
+            Err(PersistenceError::ActiveJobExists) => {
+                return match self.store.read(|c| jobs::active_for_volume(c, volume_id))? {
+                    Some(active) => Err(self.conflict(&volume, &active)),
+                    None => Err(PersistenceError::ActiveJobExists.into()),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+
+        match cluster.driver.rebalance_start(&name, options) {
+            Ok(task_id) => {
+                let rec = self.store.write(|c| {
+                    let mut rec = jobs::get(c, job.id)?.ok_or(PersistenceError::NotFound("job"))?;
+                    rec.job.gluster_task_id = task_id;
+                    let status = if options.fix_layout {
+                        TaskStatus::FixLayoutInProgress
+                    } else {
+                        TaskStatus::InProgress
+                    };
+                    reconcile::apply(c, &mut rec, status, None, self.clock.now())?;
+                    jobs::update(c, &rec.job)?;
+                    Ok(rec)
+                })?;
+                self.scheduler.wake(cluster.id);
+                Ok(rec)
+            }
+            Err(e @ DriverError::Gluster { .. }) => {
+                // Gluster refused: nothing started, so nothing stays on record.
+                self.store.write(|c| jobs::delete(c, job.id))?;
+                Err(OpError::from_driver(e))
+            }
+            Err(e) => {
+                // The start may or may not have reached gluster: keep the job pending; the
+                // poller attaches the task if gluster lists one, or fails the job after a while.
+                let reason = format!("start sent, answer not received: {e}");
+                self.store.write(|c| {
+                    let mut rec = jobs::get(c, job.id)?.ok_or(PersistenceError::NotFound("job"))?;
+                    rec.job.reason = Some(reason.clone());
+                    jobs::update(c, &rec.job)
+                })?;
+                self.scheduler.wake(cluster.id);
+                Err(OpError::GlusterUnavailable(format!(
+                    "{e}; job {} stays pending until gluster shows whether the task started",
+                    job.id
+                )))
+            }
+        }
+    }
+
+    /// Stops the rebalance of a volume: runs `rebalance … stop` and records the counters of the
+    /// reply on the job, which ends `stopped`. Returns the job (if one tracks the task) and
+    /// gluster's reply.
+    pub fn stop_rebalance(
+        &self,
+        volume_id: Uuid,
+    ) -> Result<(Option<JobRecord>, TaskReport), OpError> {
+        let (volume, cluster) = self.volume(volume_id)?;
+        let name = VolumeName::parse(&volume.name)?;
+        // Any refusal of a stop means there is nothing to stop: a conflict with the task state.
+        let report =
+            cluster
+                .driver
+                .rebalance_stop(&name)
+                .map_err(|e| match OpError::from_driver(e) {
+                    OpError::GlusterRefused { message, .. } => OpError::GlusterRefused {
+                        message,
+                        conflict: true,
+                    },
+                    other => other,
+                })?;
+        let now = self.clock.now();
+        let rec = self.store.write(|c| {
+            let by_task = match report.task_id {
+                Some(t) => jobs::by_task_id(c, t)?,
+                None => None,
+            };
+            let found = match by_task {
+                Some(r) => Some(r),
+                None => jobs::active_for_volume(c, volume_id)?
+                    .filter(|r| r.job.kind == TaskKind::Rebalance),
+            };
+            let mut rec = match (found, report.task_id) {
+                (Some(rec), _) => rec,
+                // A task started with the CLI and not adopted yet: put it on record now.
+                (None, Some(task_id)) => {
+                    let mut job = Job::new_pending(
+                        TaskKind::Rebalance,
+                        JobOrigin::Cli,
+                        volume.id,
+                        &volume.name,
+                        cluster.id,
+                        TaskParams::default(),
+                        now,
+                    );
+                    job.gluster_task_id = Some(task_id);
+                    let steps = job.initial_steps();
+                    jobs::insert(c, &job, &steps)?;
+                    JobRecord {
+                        job,
+                        steps,
+                        nodes: Vec::new(),
+                    }
+                }
+                (None, None) => return Ok(None),
+            };
+            let stopped = if rec.job.params.fix_layout {
+                TaskStatus::FixLayoutStopped
+            } else {
+                TaskStatus::Stopped
+            };
+            if rec.job.gluster_task_id.is_none() {
+                rec.job.gluster_task_id = report.task_id;
+            }
+            // Gluster accepted the stop: the job is stopped, whatever the reply's nodes say.
+            reconcile::apply(c, &mut rec, stopped, Some(&report), now)?;
+            rec.job.polled_at = Some(now);
+            jobs::update(c, &rec.job)?;
+            Ok(Some(rec))
+        })?;
+        self.scheduler.wake(cluster.id);
+        Ok((rec, report))
+    }
+
+    /// The newest job of `kind` on a volume, for the status endpoints.
+    pub fn latest(&self, volume_id: Uuid, kind: TaskKind) -> Result<JobRecord, OpError> {
+        let volume = self
+            .store
+            .read(|c| volumes::get(c, volume_id))?
+            .ok_or(OpError::VolumeNotFound(volume_id))?;
+        self.store
+            .read(|c| jobs::latest_for_volume(c, volume_id, kind))?
+            .ok_or(OpError::NoTask {
+                kind,
+                volume: volume.name,
+            })
+    }
+}

@@ -1,0 +1,499 @@
+//! The per-cluster poller and the scheduler that runs one per cluster on its own thread.
+
+use crate::inventory::to_volume;
+use crate::{reconcile, Clock, ClusterContext, PollError, PollSettings};
+use chrono::{DateTime, Utc};
+use domain::{Job, JobOrigin, JobStatus, TaskKind, TaskParams, TaskStatus, Volume, VolumeName};
+use gluster::{DriverError, GlusterTask, TaskReport};
+use persistence::repo::{clusters, jobs, volumes};
+use persistence::{JobRecord, Store};
+use std::collections::HashMap;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Consecutive cycles in which a followed task is neither listed nor known to its status query
+/// before its job becomes `unknown`.
+const VANISHED_AFTER_MISSES: u32 = 3;
+
+/// What one cycle did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CycleReport {
+    /// The inventory was refreshed in this cycle.
+    pub inventory_refreshed: bool,
+    /// Jobs followed in this cycle.
+    pub followed: usize,
+    /// Tasks still running after this cycle (decides the next interval).
+    pub running: usize,
+    /// Jobs whose record changed.
+    pub changed: usize,
+    /// Jobs created for tasks started with the gluster CLI.
+    pub adopted: usize,
+}
+
+/// Polls one cluster. [`ClusterPoller::run_cycle`] is one complete cycle, for tests and for the
+/// scheduler's thread alike.
+#[derive(Debug)]
+pub struct ClusterPoller {
+    cluster: ClusterContext,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    settings: PollSettings,
+    last_inventory: Option<DateTime<Utc>>,
+    misses: HashMap<Uuid, u32>,
+}
+
+/// A followed job and what the cycle learned about its task.
+struct Followed {
+    rec: JobRecord,
+    listed: Option<TaskStatus>,
+}
+
+impl ClusterPoller {
+    /// A poller for `cluster`.
+    pub fn new(
+        cluster: ClusterContext,
+        store: Store,
+        clock: Arc<dyn Clock>,
+        settings: PollSettings,
+    ) -> Self {
+        Self {
+            cluster,
+            store,
+            clock,
+            settings,
+            last_inventory: None,
+            misses: HashMap::new(),
+        }
+    }
+
+    fn inventory_due(&self, now: DateTime<Utc>) -> bool {
+        match self.last_inventory {
+            None => true,
+            Some(at) => (now - at).to_std().unwrap_or_default() >= self.settings.inventory_interval,
+        }
+    }
+
+    /// `pool list` + `volume info`: replaces the cluster's peers and volumes.
+    pub fn refresh_inventory(&mut self, now: DateTime<Utc>) -> Result<(), PollError> {
+        let driver = &self.cluster.driver;
+        let peers = driver.pool_list()?;
+        let infos = driver.volume_info(None)?;
+        let vols: Vec<Volume> = infos
+            .iter()
+            .map(|i| to_volume(self.cluster.id, i, now))
+            .collect();
+        let cid = self.cluster.id;
+        self.store.write(|c| {
+            clusters::replace_peers(c, cid, &peers, now)?;
+            volumes::replace_inventory(c, cid, &vols)
+        })?;
+        self.last_inventory = Some(now);
+        Ok(())
+    }
+
+    /// Runs one cycle: inventory when due, one `volume status all tasks`, one status call per
+    /// followed task that needs it, then writes what changed.
+    pub fn run_cycle(&mut self) -> Result<CycleReport, PollError> {
+        let result = self.cycle();
+        let now = self.clock.now();
+        let cid = self.cluster.id;
+        let error = result.as_ref().err().map(|e| e.to_string());
+        if let Err(e) = self
+            .store
+            .write(|c| clusters::record_poll(c, cid, now, error.as_deref()))
+        {
+            log::warn!("cluster {}: cannot record the poll: {e}", self.cluster.name);
+        }
+        result
+    }
+
+    fn cycle(&mut self) -> Result<CycleReport, PollError> {
+        let now = self.clock.now();
+        let mut report = CycleReport::default();
+        let (cid, cname) = (self.cluster.id, self.cluster.name.clone());
+        if self.last_inventory.is_none() {
+            self.store
+                .write(|c| clusters::ensure(c, cid, &cname, now))?;
+        }
+        if self.inventory_due(now) {
+            self.refresh_inventory(now)?;
+            report.inventory_refreshed = true;
+        }
+        let listed = self.cluster.driver.status_all_tasks()?;
+        let mut by_name = self.volumes_by_name()?;
+        if !report.inventory_refreshed && listed.iter().any(|v| !by_name.contains_key(&v.volume)) {
+            // A task on a volume we have not seen yet: refresh first, never drop the task.
+            self.refresh_inventory(now)?;
+            report.inventory_refreshed = true;
+            by_name = self.volumes_by_name()?;
+        }
+
+        let mut tracked = self.store.read(|c| jobs::tracked(c, cid))?;
+        let mut followed: Vec<Followed> = Vec::new();
+        for vt in &listed {
+            let Some(volume) = by_name.get(&vt.volume) else {
+                log::warn!("cluster {cname}: task on unknown volume {}", vt.volume);
+                continue;
+            };
+            for task in &vt.tasks {
+                if let Some(rec) = self.claim(&mut tracked, volume, task, now, &mut report)? {
+                    followed.push(Followed {
+                        rec,
+                        listed: Some(task.status),
+                    });
+                }
+            }
+        }
+        // What is left was not listed: a stopped task disappears from `status … tasks`.
+        for rec in tracked {
+            if rec.job.gluster_task_id.is_none() {
+                self.expire_pending(rec, now)?;
+            } else {
+                followed.push(Followed { rec, listed: None });
+            }
+        }
+
+        let mut polled = Vec::new();
+        for f in followed {
+            report.followed += 1;
+            polled.push(f.rec.job.id);
+            if self.follow(f, now)? {
+                report.changed += 1;
+            }
+        }
+        for id in &polled {
+            if let Some(rec) = self.store.read(|c| jobs::get(c, *id))? {
+                if rec.job.status.is_active() && rec.job.status != JobStatus::AwaitingCommit {
+                    report.running += 1;
+                }
+            }
+        }
+        self.store.write(|c| jobs::mark_polled(c, &polled, now))?;
+        Ok(report)
+    }
+
+    fn volumes_by_name(&self) -> Result<HashMap<String, Volume>, PollError> {
+        let cid = self.cluster.id;
+        Ok(self
+            .store
+            .read(|c| volumes::list(c, Some(cid)))?
+            .into_iter()
+            .map(|v| (v.name.clone(), v))
+            .collect())
+    }
+
+    /// Finds the job of a listed task: tracked by task id, a pending job of the same volume and
+    /// kind waiting for its task id, or a new `cli` job. `None` when the task belongs to a job
+    /// that has already ended.
+    fn claim(
+        &self,
+        tracked: &mut Vec<JobRecord>,
+        volume: &Volume,
+        task: &GlusterTask,
+        now: DateTime<Utc>,
+        report: &mut CycleReport,
+    ) -> Result<Option<JobRecord>, PollError> {
+        if let Some(i) = tracked
+            .iter()
+            .position(|r| r.job.gluster_task_id == Some(task.id))
+        {
+            return Ok(Some(tracked.swap_remove(i)));
+        }
+        if let Some(i) = tracked.iter().position(|r| {
+            r.job.gluster_task_id.is_none()
+                && r.job.volume_id == volume.id
+                && r.job.kind == task.kind
+        }) {
+            let mut rec = tracked.swap_remove(i);
+            rec.job.gluster_task_id = Some(task.id);
+            rec.job.reason = None;
+            let job = rec.job.clone();
+            self.store.write(|c| jobs::update(c, &job))?;
+            log::info!("job {}: attached gluster task {}", job.id, task.id);
+            return Ok(Some(rec));
+        }
+        if self.store.read(|c| jobs::by_task_id(c, task.id))?.is_some() {
+            return Ok(None);
+        }
+        let mut job = Job::new_pending(
+            task.kind,
+            JobOrigin::Cli,
+            volume.id,
+            &volume.name,
+            self.cluster.id,
+            TaskParams {
+                fix_layout: matches!(
+                    task.status,
+                    TaskStatus::FixLayoutInProgress
+                        | TaskStatus::FixLayoutCompleted
+                        | TaskStatus::FixLayoutFailed
+                        | TaskStatus::FixLayoutStopped
+                ),
+                force: false,
+                bricks: task.bricks.clone(),
+            },
+            now,
+        );
+        job.gluster_task_id = Some(task.id);
+        let steps = job.initial_steps();
+        match self.store.write(|c| jobs::insert(c, &job, &steps)) {
+            Ok(()) => {}
+            Err(persistence::PersistenceError::ActiveJobExists) => {
+                log::warn!(
+                    "cluster {}: task {} on {} found, but the volume has another active job",
+                    self.cluster.name,
+                    task.id,
+                    volume.name
+                );
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        log::info!(
+            "adopted {} task {} on volume {} as job {}",
+            task.kind,
+            task.id,
+            volume.name,
+            job.id
+        );
+        report.adopted += 1;
+        Ok(Some(JobRecord {
+            job,
+            steps,
+            nodes: Vec::new(),
+        }))
+    }
+
+    /// A pending job whose task never showed up fails once `pending_timeout` has passed.
+    fn expire_pending(&self, mut rec: JobRecord, now: DateTime<Utc>) -> Result<(), PollError> {
+        let waited = (now - rec.job.created_at).to_std().unwrap_or_default();
+        if waited < self.settings.pending_timeout {
+            return Ok(());
+        }
+        rec.job.reason = Some(format!(
+            "the start never reached gluster: no {} task appeared on volume {} within {}s",
+            rec.job.kind,
+            rec.job.volume_name,
+            self.settings.pending_timeout.as_secs()
+        ));
+        if rec.job.transition(JobStatus::Failed, now).is_ok() {
+            rec.job.sync_steps(&mut rec.steps, now);
+            self.store.write(|c| {
+                jobs::update(c, &rec.job)?;
+                jobs::update_steps(c, &rec.steps)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Asks for the task's status when needed and applies what gluster says.
+    fn follow(&mut self, f: Followed, now: DateTime<Utc>) -> Result<bool, PollError> {
+        let Followed { mut rec, listed } = f;
+        let implied = listed.map(|s| JobStatus::for_task(rec.job.kind, s));
+        let settled = listed.is_some_and(|s| s.is_terminal())
+            && implied == Some(rec.job.status)
+            && rec.job.task_status == listed;
+        let report = if settled {
+            None
+        } else {
+            self.status_call(&rec)?
+        };
+        let task_id = rec.job.gluster_task_id;
+        let known = match &report {
+            Some(r) if r.task_id.is_none() || r.task_id == task_id => Some(r.status),
+            _ => listed,
+        };
+        let Some(status) = known else {
+            return self.missed(rec, now);
+        };
+        self.misses.remove(&rec.job.id);
+        let usable = report
+            .as_ref()
+            .filter(|r| r.task_id.is_none() || r.task_id == task_id);
+        Ok(self
+            .store
+            .write(|c| reconcile::apply(c, &mut rec, status, usable, now))?)
+    }
+
+    /// One status call for a followed task; `None` when gluster no longer knows it.
+    fn status_call(&self, rec: &JobRecord) -> Result<Option<TaskReport>, PollError> {
+        let name = VolumeName::parse(&rec.job.volume_name).map_err(|e| {
+            PollError::Driver(DriverError::Transport {
+                host: self.cluster.name.clone(),
+                message: e.to_string(),
+            })
+        })?;
+        let answer = match rec.job.kind {
+            TaskKind::Rebalance => self.cluster.driver.rebalance_status(&name),
+            // Remove-brick status needs the brick list; until that family lands, the listed
+            // status is what the job follows.
+            TaskKind::RemoveBrick => return Ok(None),
+        };
+        match answer {
+            Ok(r) => Ok(Some(r)),
+            // Gluster answered that it knows no such task: that is a miss, not a failed query.
+            Err(DriverError::Gluster { message, .. }) => {
+                log::info!("job {}: status refused: {message}", rec.job.id);
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The task was neither listed nor known: after several misses the job becomes `unknown`.
+    fn missed(&mut self, mut rec: JobRecord, now: DateTime<Utc>) -> Result<bool, PollError> {
+        let n = self.misses.entry(rec.job.id).or_insert(0);
+        *n += 1;
+        if *n < VANISHED_AFTER_MISSES || rec.job.status == JobStatus::Unknown {
+            return Ok(false);
+        }
+        rec.job.reason = Some(format!(
+            "gluster no longer reports task {} on volume {} ({} polls in a row)",
+            rec.job
+                .gluster_task_id
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            rec.job.volume_name,
+            n
+        ));
+        if rec.job.transition(JobStatus::Unknown, now).is_err() {
+            return Ok(false);
+        }
+        rec.job.sync_steps(&mut rec.steps, now);
+        self.store.write(|c| {
+            jobs::update(c, &rec.job)?;
+            jobs::update_steps(c, &rec.steps)
+        })?;
+        Ok(true)
+    }
+}
+
+enum Signal {
+    Wake,
+    Stop,
+}
+
+/// Handle of a running poller thread.
+#[derive(Debug)]
+pub struct PollerHandle {
+    signal: Sender<Signal>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// The configured clusters and their poller threads.
+#[derive(Debug, Default)]
+pub struct Scheduler {
+    clusters: HashMap<Uuid, ClusterContext>,
+    pollers: Mutex<HashMap<Uuid, PollerHandle>>,
+}
+
+impl Scheduler {
+    /// A scheduler over `clusters` (no threads yet).
+    pub fn new(clusters: Vec<ClusterContext>) -> Self {
+        Self {
+            clusters: clusters.into_iter().map(|c| (c.id, c)).collect(),
+            pollers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A configured cluster.
+    pub fn cluster(&self, id: Uuid) -> Option<ClusterContext> {
+        self.clusters.get(&id).cloned()
+    }
+
+    /// All configured clusters, by name.
+    pub fn clusters(&self) -> Vec<ClusterContext> {
+        let mut v: Vec<_> = self.clusters.values().cloned().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+
+    /// Starts one poller thread per cluster.
+    pub fn start(&self, store: &Store, clock: Arc<dyn Clock>, settings: PollSettings) {
+        let mut pollers = self.pollers.lock().unwrap_or_else(|p| p.into_inner());
+        for cluster in self.clusters.values() {
+            if pollers.contains_key(&cluster.id) {
+                continue;
+            }
+            let (tx, rx) = mpsc::channel();
+            let mut poller =
+                ClusterPoller::new(cluster.clone(), store.clone(), clock.clone(), settings);
+            let name = cluster.name.clone();
+            let spawned = thread::Builder::new()
+                .name(format!("poll-{name}"))
+                .spawn(move || {
+                    let mut failures: u32 = 0;
+                    loop {
+                        let wait = match poller.run_cycle() {
+                            Ok(r) => {
+                                if failures > 0 {
+                                    log::info!("cluster {name}: polling recovered");
+                                }
+                                failures = 0;
+                                if r.running > 0 {
+                                    settings.active_interval
+                                } else {
+                                    settings.idle_interval
+                                }
+                            }
+                            Err(e) => {
+                                failures = failures.saturating_add(1);
+                                let wait = backoff(settings, failures);
+                                log::warn!(
+                                    "cluster {name}: poll cycle failed ({failures} in a row), next try in {wait:?}: {e}"
+                                );
+                                wait
+                            }
+                        };
+                        match rx.recv_timeout(wait) {
+                            Ok(Signal::Wake) | Err(RecvTimeoutError::Timeout) => {}
+                            Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                        }
+                    }
+                });
+            match spawned {
+                Ok(thread) => {
+                    pollers.insert(
+                        cluster.id,
+                        PollerHandle {
+                            signal: tx,
+                            thread: Some(thread),
+                        },
+                    );
+                }
+                Err(e) => log::error!("cannot start the poller of {}: {e}", cluster.name),
+            }
+        }
+    }
+
+    /// Asks the cluster's poller to run a cycle now.
+    pub fn wake(&self, cluster_id: Uuid) {
+        let pollers = self.pollers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = pollers.get(&cluster_id) {
+            let _ = p.signal.send(Signal::Wake);
+        }
+    }
+
+    /// Stops every poller and waits for its thread.
+    pub fn shutdown(&self) {
+        let mut pollers = self.pollers.lock().unwrap_or_else(|p| p.into_inner());
+        for (_, mut p) in pollers.drain() {
+            let _ = p.signal.send(Signal::Stop);
+            if let Some(t) = p.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+/// The wait after `failures` failed cycles in a row: doubling from the active interval.
+pub fn backoff(settings: PollSettings, failures: u32) -> Duration {
+    let factor = 2u32.saturating_pow(failures.min(16));
+    settings
+        .active_interval
+        .saturating_mul(factor)
+        .min(settings.max_backoff)
+}

@@ -1,0 +1,57 @@
+//! Applying what gluster reports to a job record, and writing only what changed.
+
+use chrono::{DateTime, Utc};
+use domain::{JobStatus, TaskStatus};
+use gluster::TaskReport;
+use persistence::repo::jobs;
+use persistence::{DbConnection, JobRecord, PersistenceError};
+
+/// Brings `rec` in line with gluster's `status` (and `report`, when a status call was made),
+/// then saves the parts that changed. Returns whether anything was written.
+pub fn apply(
+    conn: &mut DbConnection,
+    rec: &mut JobRecord,
+    status: TaskStatus,
+    report: Option<&TaskReport>,
+    now: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    let job = &mut rec.job;
+    let mut job_changed = false;
+    if job.task_status != Some(status) {
+        job.task_status = Some(status);
+        job_changed = true;
+    }
+    let next = JobStatus::for_task(job.kind, status);
+    match job.transition(next, now) {
+        Ok(changed) => job_changed |= changed,
+        // A terminal job does not move again; gluster re-reporting it is not news.
+        Err(e) => log::debug!("job {}: {e}", job.id),
+    }
+    if job_changed {
+        job.updated_at = now;
+        if next.is_terminal() {
+            job.reason = None;
+        }
+    }
+    let steps_changed = job.sync_steps(&mut rec.steps, now);
+    let nodes_changed = match report {
+        Some(r) if r.nodes != rec.nodes => {
+            rec.nodes = r.nodes.clone();
+            true
+        }
+        _ => false,
+    };
+    if nodes_changed && !job_changed {
+        job.updated_at = now;
+    }
+    if job_changed || nodes_changed {
+        jobs::update(conn, job)?;
+    }
+    if steps_changed {
+        jobs::update_steps(conn, &rec.steps)?;
+    }
+    if nodes_changed {
+        jobs::set_nodes(conn, job.id, &rec.nodes, now)?;
+    }
+    Ok(job_changed || steps_changed || nodes_changed)
+}

@@ -1,0 +1,30 @@
+//! Poller timing.
+
+use std::time::Duration;
+
+/// How often and how patiently the poller works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollSettings {
+    /// Interval between cycles while any task runs on the cluster.
+    pub active_interval: Duration,
+    /// Interval between cycles while nothing runs.
+    pub idle_interval: Duration,
+    /// Interval between inventory refreshes (`pool list`, `volume info`).
+    pub inventory_interval: Duration,
+    /// Longest wait after failing cycles (the wait doubles from the active interval).
+    pub max_backoff: Duration,
+    /// How long a `pending` job may wait for its task to show up in gluster before it fails.
+    pub pending_timeout: Duration,
+}
+
+impl Default for PollSettings {
+    fn default() -> Self {
+        Self {
+            active_interval: Duration::from_secs(2),
+            idle_interval: Duration::from_secs(10),
+            inventory_interval: Duration::from_secs(60),
+            max_backoff: Duration::from_secs(60),
+            pending_timeout: Duration::from_secs(120),
+        }
+    }
+}

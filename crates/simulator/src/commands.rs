@@ -1,0 +1,435 @@
+//! The gluster commands the simulator answers, with gluster 10.3's rules and messages.
+
+use crate::state::{self, now_secs, SimPeer, SimState, SimTask, SimVolume};
+use crate::xml::{self, esc, Doc};
+use crate::{Reply, SimOptions};
+use uuid::Uuid;
+
+/// Bytes per simulated file.
+const FILE_SIZE: i64 = 65_536;
+
+/// What glusterd prints when the CLI cannot reach it.
+const CONNECTION_FAILED: &str =
+    "Connection failed. Please check if gluster daemon is operational.\n";
+
+fn ok(stdout: String) -> Reply {
+    Reply {
+        stdout,
+        stderr: String::new(),
+        code: 0,
+    }
+}
+
+fn refused(message: &str) -> Reply {
+    Reply {
+        stdout: xml::error(-1, message),
+        stderr: String::new(),
+        code: 1,
+    }
+}
+
+fn usage(message: &str) -> Reply {
+    Reply {
+        stdout: String::new(),
+        stderr: format!("{message}\n"),
+        code: 1,
+    }
+}
+
+/// Runs one command against the state file.
+pub fn execute(opts: &SimOptions, args: &[String]) -> Reply {
+    let words: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--mode=script" && *a != "--xml")
+        .collect();
+    if !args.iter().any(|a| a == "--xml") {
+        return usage("gluster-sim answers only in --xml mode");
+    }
+    let (mut st, _lock) = match state::load(&opts.state) {
+        Ok(loaded) => loaded,
+        Err(e) => return usage(&format!("gluster-sim: state {}: {e}", opts.state.display())),
+    };
+    if st.peers.get(opts.node).is_none_or(|p| !p.up) {
+        return Reply {
+            stdout: CONNECTION_FAILED.to_owned(),
+            stderr: String::new(),
+            code: 1,
+        };
+    }
+    let before = st.clone();
+    let reply = dispatch(&mut st, opts, &words);
+    if st != before {
+        if let Err(e) = state::save(&opts.state, &st) {
+            return usage(&format!("gluster-sim: cannot save state: {e}"));
+        }
+    }
+    reply
+}
+
+fn dispatch(st: &mut SimState, opts: &SimOptions, w: &[&str]) -> Reply {
+    match w {
+        ["pool", "list"] => ok(peer_list(st, opts.node, true)),
+        ["peer", "status"] => ok(peer_list(st, opts.node, false)),
+        ["volume", "info"] | ["volume", "info", "all"] => ok(volume_info(st, None)),
+        ["volume", "info", name] => match find(st, name) {
+            Some(_) => ok(volume_info(st, Some(name))),
+            None => refused(&format!("Volume {name} does not exist")),
+        },
+        ["volume", "status", "all", "tasks"] => ok(status_tasks(st, None)),
+        ["volume", "status", name, "tasks"] => match find(st, name) {
+            None => refused(&format!("Volume {name} does not exist")),
+            Some(v) if v.status_str != "Started" => {
+                refused(&format!("Volume {name} is not started"))
+            }
+            Some(_) => ok(status_tasks(st, Some(name))),
+        },
+        ["volume", "rebalance", name, rest @ ..] => rebalance(st, opts, name, rest),
+        _ => usage(&format!("unrecognized command: {}", w.join(" "))),
+    }
+}
+
+fn find<'a>(st: &'a SimState, name: &str) -> Option<&'a SimVolume> {
+    st.volumes.iter().find(|v| v.name == name)
+}
+
+fn peer_name(st: &SimState, local: usize, idx: usize) -> String {
+    if idx == local {
+        "localhost".to_owned()
+    } else {
+        st.peers
+            .get(idx)
+            .map(|p| p.hostname.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn peer_list(st: &SimState, local: usize, include_local: bool) -> String {
+    let mut d = Doc::cli_output(0, 0, "");
+    d.open("peerStatus");
+    // `pool list` prints the other peers first and the local node last, as `localhost`.
+    let order: Vec<usize> = (0..st.peers.len())
+        .filter(|i| *i != local)
+        .chain(include_local.then_some(local))
+        .collect();
+    for i in order {
+        let p: &SimPeer = &st.peers[i];
+        d.open("peer");
+        d.leaf("uuid", &p.uuid.to_string());
+        d.leaf("hostname", &peer_name(st, local, i));
+        if i != local {
+            d.open("hostnames");
+            d.leaf("hostname", &p.hostname);
+            d.close("hostnames");
+        }
+        d.leaf("connected", if p.up { "1" } else { "0" });
+        d.leaf("state", "3");
+        d.leaf("stateStr", "Peer in Cluster");
+        d.close("peer");
+    }
+    d.close("peerStatus");
+    d.finish()
+}
+
+fn volume_info(st: &SimState, only: Option<&str>) -> String {
+    let vols: Vec<&SimVolume> = st
+        .volumes
+        .iter()
+        .filter(|v| only.is_none_or(|n| v.name == n))
+        .collect();
+    let mut d = Doc::cli_output(0, 0, "");
+    d.open("volInfo").open("volumes");
+    for v in &vols {
+        d.open("volume");
+        d.leaf("name", &v.name);
+        d.leaf("id", &v.id.to_string());
+        let status = match v.status_str.as_str() {
+            "Created" => 0,
+            "Started" => 1,
+            _ => 2,
+        };
+        d.leaf("status", &status.to_string());
+        d.leaf("statusStr", &v.status_str);
+        d.leaf("snapshotCount", "0");
+        d.leaf("brickCount", &v.bricks.len().to_string());
+        d.leaf("distCount", &v.replica.to_string());
+        d.leaf("replicaCount", &v.replica.to_string());
+        d.leaf("arbiterCount", "0");
+        d.leaf("disperseCount", "0");
+        d.leaf("redundancyCount", "0");
+        let type_code = match v.type_str.as_str() {
+            "Distribute" => 0,
+            "Replicate" => 2,
+            "Disperse" => 4,
+            "Distributed-Replicate" => 5,
+            _ => 7,
+        };
+        d.leaf("type", &type_code.to_string());
+        d.leaf("typeStr", &v.type_str);
+        d.leaf("transport", "0");
+        d.open("bricks");
+        for (b, name) in v.bricks.iter().zip(v.brick_names(&st.peers)) {
+            let host_uuid = st.peers.get(b.peer).map(|p| p.uuid).unwrap_or_default();
+            d.raw(&format!(
+                "<brick uuid=\"{host_uuid}\">{n}<name>{n}</name><hostUuid>{host_uuid}</hostUuid><isArbiter>0</isArbiter></brick>",
+                n = esc(&name)
+            ));
+        }
+        d.close("bricks");
+        d.leaf("optCount", "1");
+        d.open("options");
+        d.open("option");
+        d.leaf("name", "transport.address-family");
+        d.leaf("value", "inet");
+        d.close("option");
+        d.close("options");
+        d.close("volume");
+    }
+    d.leaf("count", &vols.len().to_string());
+    d.close("volumes").close("volInfo");
+    d.finish()
+}
+
+/// A node's view of a task at `now`: (status code, files, size, lookups, failures, skipped,
+/// runtime).
+struct NodeView {
+    status: i64,
+    files: i64,
+    size: i64,
+    lookups: i64,
+    failures: i64,
+    skipped: i64,
+    runtime: f64,
+}
+
+fn node_view(t: &SimTask, k: usize, peer: usize, now: f64) -> NodeView {
+    let n = t.nodes.len().max(1);
+    // Nodes finish one after the other; the last one at the task's full duration.
+    let share = if n == 1 {
+        1.0
+    } else {
+        0.7 + 0.3 * k as f64 / (n - 1) as f64
+    };
+    let end = t.started_at + t.duration * share;
+    let until = t.stopped_at.map_or(now, |s| s.min(now)).min(end);
+    let frac = ((until - t.started_at) / (end - t.started_at)).clamp(0.0, 1.0);
+    let total_files = 120 + 40 * peer as i64;
+    let scanned_total = total_files * 3;
+    let (base_running, base_stopped, base_done) = if t.fix_layout { (5, 6, 7) } else { (1, 2, 3) };
+    let status = match t.stopped_at {
+        Some(s) if s < end => base_stopped,
+        _ if now >= end => base_done,
+        _ => base_running,
+    };
+    let files = if t.fix_layout {
+        0
+    } else {
+        (total_files as f64 * frac) as i64
+    };
+    NodeView {
+        status,
+        files,
+        size: files * FILE_SIZE,
+        lookups: (scanned_total as f64 * frac) as i64,
+        failures: 0,
+        skipped: if t.fix_layout {
+            0
+        } else {
+            (peer as f64 * frac) as i64
+        },
+        runtime: (until - t.started_at).max(0.0),
+    }
+}
+
+fn status_str(code: i64) -> &'static str {
+    match code {
+        0 => "not started",
+        1 => "in progress",
+        2 => "stopped",
+        3 => "completed",
+        4 => "failed",
+        5 => "fix-layout in progress",
+        6 => "fix-layout stopped",
+        7 => "fix-layout completed",
+        8 => "fix-layout failed",
+        9 => "reset due to replace-brick",
+        10 => "reset due to reset-brick",
+        _ => "unknown",
+    }
+}
+
+/// The status of a task as a whole: running beats failed beats stopped beats completed.
+fn aggregate(codes: &[i64]) -> i64 {
+    let rank = |c: i64| match c {
+        1 | 5 => 4,
+        4 | 8 => 3,
+        2 | 6 | 9 | 10 => 2,
+        3 | 7 => 1,
+        _ => 0,
+    };
+    codes.iter().copied().max_by_key(|c| rank(*c)).unwrap_or(0)
+}
+
+fn task_status_code(t: &SimTask, now: f64) -> i64 {
+    let codes: Vec<i64> = t
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(k, p)| node_view(t, k, *p, now).status)
+        .collect();
+    aggregate(&codes)
+}
+
+fn status_tasks(st: &SimState, only: Option<&str>) -> String {
+    let now = now_secs();
+    let mut d = Doc::cli_output(0, 0, "");
+    d.open("volStatus").open("volumes");
+    for v in st
+        .volumes
+        .iter()
+        .filter(|v| v.status_str == "Started" && only.is_none_or(|n| v.name == n))
+    {
+        d.open("volume");
+        d.leaf("volName", &v.name);
+        // A stopped task is no longer listed.
+        let listed = v.rebalance.as_ref().filter(|t| t.stopped_at.is_none());
+        match listed {
+            None => {
+                d.empty("tasks");
+            }
+            Some(t) => {
+                let code = task_status_code(t, now);
+                d.open("tasks").open("task");
+                d.leaf("type", "Rebalance");
+                d.leaf("id", &t.id.to_string());
+                d.leaf("status", &code.to_string());
+                d.leaf("statusStr", status_str(code));
+                d.close("task").close("tasks");
+            }
+        }
+        d.close("volume");
+    }
+    d.close("volumes").close("volStatus");
+    d.finish()
+}
+
+fn rebalance_report(st: &SimState, local: usize, t: &SimTask, op: i64) -> String {
+    let now = now_secs();
+    let mut d = Doc::cli_output(0, 0, "");
+    d.open("volRebalance");
+    d.leaf("task-id", &t.id.to_string());
+    d.leaf("op", &op.to_string());
+    d.leaf("nodeCount", &st.peers.len().to_string());
+    let mut codes = Vec::new();
+    let (mut files, mut size, mut lookups, mut failures, mut skipped, mut runtime) =
+        (0, 0, 0, 0, 0, 0.0f64);
+    for (k, peer) in t.nodes.iter().enumerate() {
+        let n = node_view(t, k, *peer, now);
+        d.open("node");
+        d.leaf("nodeName", &peer_name(st, local, *peer));
+        d.leaf(
+            "id",
+            &st.peers
+                .get(*peer)
+                .map(|p| p.uuid)
+                .unwrap_or_default()
+                .to_string(),
+        );
+        d.leaf("files", &n.files.to_string());
+        d.leaf("size", &n.size.to_string());
+        d.leaf("lookups", &n.lookups.to_string());
+        d.leaf("failures", &n.failures.to_string());
+        d.leaf("skipped", &n.skipped.to_string());
+        d.leaf("status", &n.status.to_string());
+        d.leaf("statusStr", status_str(n.status));
+        d.leaf("runtime", &format!("{:.2}", n.runtime));
+        d.close("node");
+        codes.push(n.status);
+        files += n.files;
+        size += n.size;
+        lookups += n.lookups;
+        failures += n.failures;
+        skipped += n.skipped;
+        runtime = runtime.max(n.runtime);
+    }
+    let agg = aggregate(&codes);
+    d.open("aggregate");
+    d.leaf("files", &files.to_string());
+    d.leaf("size", &size.to_string());
+    d.leaf("lookups", &lookups.to_string());
+    d.leaf("failures", &failures.to_string());
+    d.leaf("skipped", &skipped.to_string());
+    d.leaf("status", &agg.to_string());
+    d.leaf("statusStr", status_str(agg));
+    d.leaf("runtime", &format!("{runtime:.2}"));
+    d.close("aggregate");
+    d.close("volRebalance");
+    d.finish()
+}
+
+fn rebalance(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) -> Reply {
+    let Some(idx) = st.volumes.iter().position(|v| v.name == name) else {
+        return refused(&format!("Volume {name} does not exist"));
+    };
+    let now = now_secs();
+    let local = opts.node;
+    match rest {
+        ["start"] | ["start", "force"] | ["fix-layout", "start"] => {
+            let v = &st.volumes[idx];
+            if v.status_str != "Started" {
+                return refused(&format!(
+                    "Volume {name} needs to be started to perform rebalance"
+                ));
+            }
+            if v.bricks.len() / v.replica.max(1) <= 1 {
+                return refused(&format!(
+                    "Volume {name} is not a distribute volume or contains only 1 brick.\nNot performing rebalance"
+                ));
+            }
+            if let Some(t) = &v.rebalance {
+                if t.stopped_at.is_none() && matches!(task_status_code(t, now), 1 | 5) {
+                    return refused(&format!("Rebalance on {name} is already started"));
+                }
+            }
+            let task = SimTask {
+                id: Uuid::new_v4(),
+                fix_layout: rest[0] == "fix-layout",
+                started_at: now,
+                duration: opts.task_secs,
+                stopped_at: None,
+                nodes: v.brick_peers(),
+                bricks: Vec::new(),
+            };
+            let mut d = Doc::cli_output(0, 0, "");
+            d.open("volRebalance");
+            d.leaf("task-id", &task.id.to_string());
+            d.close("volRebalance");
+            st.volumes[idx].rebalance = Some(task);
+            ok(d.finish())
+        }
+        ["status"] => match &st.volumes[idx].rebalance {
+            None => refused(&format!("Rebalance not started for volume {name}.")),
+            Some(t) => ok(rebalance_report(st, local, t, 3)),
+        },
+        ["stop"] => {
+            let running = st.volumes[idx]
+                .rebalance
+                .as_ref()
+                .filter(|t| t.stopped_at.is_none() && matches!(task_status_code(t, now), 1 | 5))
+                .is_some();
+            if !running {
+                return refused(&format!("Rebalance not started for volume {name}."));
+            }
+            if let Some(t) = st.volumes[idx].rebalance.as_mut() {
+                t.stopped_at = Some(now);
+            }
+            match &st.volumes[idx].rebalance {
+                Some(t) => ok(rebalance_report(st, local, t, 2)),
+                None => refused("rebalance vanished"),
+            }
+        }
+        _ => usage(
+            "Usage: volume rebalance <VOLNAME> {{fix-layout start} | {start [force]|stop|status}}",
+        ),
+    }
+}

@@ -1,0 +1,222 @@
+//! The simulated cluster, kept in a JSON file under an exclusive lock.
+
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+use uuid::Uuid;
+
+/// Seconds since the epoch, as the simulator measures task progress.
+pub fn now_secs() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// A peer of the simulated pool.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SimPeer {
+    /// Peer UUID.
+    pub uuid: Uuid,
+    /// Host name.
+    pub hostname: String,
+    /// glusterd answers (false: calls on this node fail like a stopped glusterd).
+    #[serde(default = "yes")]
+    pub up: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A brick: the index of its peer and its path.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SimBrick {
+    /// Index into `peers`.
+    pub peer: usize,
+    /// Absolute path.
+    pub path: String,
+}
+
+/// A task (rebalance or remove-brick) and how it progresses.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SimTask {
+    /// Task id.
+    pub id: Uuid,
+    /// Fix-layout only.
+    pub fix_layout: bool,
+    /// When it started (seconds since the epoch).
+    pub started_at: f64,
+    /// How long it runs.
+    pub duration: f64,
+    /// When it was stopped, if it was.
+    pub stopped_at: Option<f64>,
+    /// Peers (indices) that run a process for it.
+    pub nodes: Vec<usize>,
+    /// Remove-brick: the bricks being removed.
+    #[serde(default)]
+    pub bricks: Vec<String>,
+}
+
+/// A volume.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SimVolume {
+    /// Name.
+    pub name: String,
+    /// Volume UUID.
+    pub id: Uuid,
+    /// gluster's `typeStr`.
+    pub type_str: String,
+    /// `Created`, `Started` or `Stopped`.
+    pub status_str: String,
+    /// Bricks per replica set (1: none).
+    pub replica: usize,
+    /// Bricks in order.
+    pub bricks: Vec<SimBrick>,
+    /// The last rebalance (kept after it ends, like glusterd does).
+    pub rebalance: Option<SimTask>,
+}
+
+impl SimVolume {
+    /// `host:/path` of each brick.
+    pub fn brick_names(&self, peers: &[SimPeer]) -> Vec<String> {
+        self.bricks
+            .iter()
+            .map(|b| {
+                format!(
+                    "{}:{}",
+                    peers
+                        .get(b.peer)
+                        .map(|p| p.hostname.as_str())
+                        .unwrap_or("?"),
+                    b.path
+                )
+            })
+            .collect()
+    }
+
+    /// Distinct peers hosting bricks, in peer order.
+    pub fn brick_peers(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self.bricks.iter().map(|b| b.peer).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// The whole simulated cluster.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SimState {
+    /// The peers.
+    pub peers: Vec<SimPeer>,
+    /// The volumes.
+    pub volumes: Vec<SimVolume>,
+}
+
+impl Default for SimState {
+    /// Three peers; `dist` (distribute, 4 bricks), `distrep` (2 × 3), `single` (1 brick) and
+    /// `archive` (distribute, stopped).
+    fn default() -> Self {
+        let peers = (1..=3)
+            .map(|n| SimPeer {
+                uuid: Uuid::new_v4(),
+                hostname: crate::node_address(n),
+                up: true,
+            })
+            .collect();
+        let brick = |peer, path: &str| SimBrick {
+            peer,
+            path: path.to_owned(),
+        };
+        let vol = |name: &str, type_str: &str, status: &str, replica, bricks| SimVolume {
+            name: name.to_owned(),
+            id: Uuid::new_v4(),
+            type_str: type_str.to_owned(),
+            status_str: status.to_owned(),
+            replica,
+            bricks,
+            rebalance: None,
+        };
+        SimState {
+            peers,
+            volumes: vec![
+                vol(
+                    "dist",
+                    "Distribute",
+                    "Started",
+                    1,
+                    vec![
+                        brick(0, "/bricks/dist/b1"),
+                        brick(1, "/bricks/dist/b2"),
+                        brick(2, "/bricks/dist/b3"),
+                        brick(0, "/bricks/dist/b4"),
+                    ],
+                ),
+                vol(
+                    "distrep",
+                    "Distributed-Replicate",
+                    "Started",
+                    3,
+                    (0..6)
+                        .map(|i| brick(i % 3, &format!("/bricks/distrep/b{}", i + 1)))
+                        .collect(),
+                ),
+                vol(
+                    "single",
+                    "Distribute",
+                    "Started",
+                    1,
+                    vec![brick(0, "/bricks/single/b1")],
+                ),
+                vol(
+                    "archive",
+                    "Distribute",
+                    "Stopped",
+                    1,
+                    vec![
+                        brick(1, "/bricks/archive/b1"),
+                        brick(2, "/bricks/archive/b2"),
+                    ],
+                ),
+            ],
+        }
+    }
+}
+
+/// Holds the state file's lock for the duration of one command.
+pub struct Locked {
+    _lock: File,
+}
+
+/// Locks the state at `path`, loads it (creating the default cluster when the file does not
+/// exist), and returns it with the lock.
+pub fn load(path: &Path) -> io::Result<(SimState, Locked)> {
+    let lock_path = path.with_extension("lock");
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)?;
+    lock.lock()?;
+    let state = match fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let s = SimState::default();
+            save(path, &s)?;
+            s
+        }
+        Err(e) => return Err(e),
+    };
+    Ok((state, Locked { _lock: lock }))
+}
+
+/// Writes the state atomically (temporary file, then rename). Call while holding the lock.
+pub fn save(path: &Path, state: &SimState) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let bytes = serde_json::to_vec_pretty(state).map_err(io::Error::other)?;
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, path)
+}

@@ -1,0 +1,7 @@
+DROP TABLE job_nodes;
+DROP TABLE job_steps;
+DROP TABLE jobs;
+DROP TABLE bricks;
+DROP TABLE volumes;
+DROP TABLE peers;
+DROP TABLE clusters;
