@@ -77,8 +77,6 @@ pub fn volume_info(xml: &str) -> Result<Vec<VolumeInfo>, DriverError> {
 
 fn volume(v: Node<'_, '_>) -> Result<VolumeInfo, ParseError> {
     let brick_count = int(v, "brickCount")?;
-    // distCount is the number of bricks per distribute subvolume (1 for plain distribute).
-    let per_subvolume = opt_int(v, "distCount")?.filter(|n| *n > 0).unwrap_or(1);
     let bricks = child(v, "bricks")
         .map(|b| {
             children(b, "brick")
@@ -90,6 +88,15 @@ fn volume(v: Node<'_, '_>) -> Result<VolumeInfo, ParseError> {
     let count = |name| -> Result<i32, ParseError> {
         Ok(i32::try_from(opt_int(v, name)?.unwrap_or(0)).unwrap_or(0))
     };
+    let replica_count = count("replicaCount")?.max(1);
+    let disperse_count = count("disperseCount")?;
+    // `distCount` changed meaning across releases (bricks per subvolume before 8.0), so the
+    // subvolume size comes from the replica or disperse count, which did not.
+    let per_subvolume = if disperse_count > 0 {
+        i64::from(disperse_count)
+    } else {
+        i64::from(replica_count)
+    };
     Ok(VolumeInfo {
         id: uuid(v, "id")?,
         name: req_text(v, "name")?.trim().to_owned(),
@@ -98,9 +105,9 @@ fn volume(v: Node<'_, '_>) -> Result<VolumeInfo, ParseError> {
         layout: VolumeLayout {
             brick_count: i32::try_from(brick_count).unwrap_or(0),
             distribute_count: i32::try_from(brick_count / per_subvolume).unwrap_or(0),
-            replica_count: count("replicaCount")?.max(1),
+            replica_count,
             arbiter_count: count("arbiterCount")?,
-            disperse_count: count("disperseCount")?,
+            disperse_count,
             redundancy_count: count("redundancyCount")?,
         },
         bricks,

@@ -1,0 +1,158 @@
+//! The CLI driver against scripted stand-ins for `gluster`: exact argv, failover between hosts,
+//! timeouts, and refusals that must not fail over.
+
+use domain::VolumeName;
+use gluster::{CliDriver, DriverError, Gluster, HostCommand, RebalanceOptions};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const TASKS_XML: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<cliOutput><opRet>0</opRet><opErrno>0</opErrno><opErrstr/><volStatus><volumes><volume><volName>dist</volName><tasks/></volume></volumes></volStatus></cliOutput>"#;
+
+/// Writes an executable script that records its argv to `log` and runs `body`.
+fn script(dir: &Path, name: &str, body: &str) -> HostCommand {
+    let path = dir.join(name);
+    let log = dir.join(format!("{name}.argv"));
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n{body}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    HostCommand {
+        address: name.to_owned(),
+        prefix: vec!["sh".into(), path.display().to_string()],
+    }
+}
+
+fn argv(dir: &Path, name: &str) -> Vec<String> {
+    std::fs::read_to_string(dir.join(format!("{name}.argv")))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn builds_the_exact_argv_for_every_rebalance_start_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = r#"echo '<cliOutput><opRet>0</opRet><volRebalance><task-id>1bea87af-d176-4044-b4a2-46724ab0f070</task-id></volRebalance></cliOutput>'"#;
+    let host = script(dir.path(), "h1", ok);
+    let d = CliDriver::new(vec![host], Duration::from_secs(5));
+    let vol = VolumeName::parse("dist").unwrap();
+    for (opts, tail) in [
+        (RebalanceOptions::default(), vec!["start"]),
+        (
+            RebalanceOptions {
+                fix_layout: false,
+                force: true,
+            },
+            vec!["start", "force"],
+        ),
+        (
+            RebalanceOptions {
+                fix_layout: true,
+                force: false,
+            },
+            vec!["fix-layout", "start"],
+        ),
+    ] {
+        let id = d.rebalance_start(&vol, opts).unwrap();
+        assert_eq!(
+            id.unwrap().to_string(),
+            "1bea87af-d176-4044-b4a2-46724ab0f070"
+        );
+        let mut want = vec!["--mode=script", "--xml", "volume", "rebalance", "dist"];
+        want.extend(tail);
+        assert_eq!(argv(dir.path(), "h1"), want);
+    }
+}
+
+#[test]
+fn fails_over_to_the_next_host_and_remembers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = script(
+        dir.path(),
+        "dead",
+        "echo 'Connection failed. Please check if gluster daemon is operational.'; exit 1",
+    );
+    let good = script(dir.path(), "good", &format!("cat <<'X'\n{TASKS_XML}\nX"));
+    let d = CliDriver::new(vec![dead, good], Duration::from_secs(5));
+    assert_eq!(d.status_all_tasks().unwrap()[0].volume, "dist");
+    assert_eq!(d.preferred_host(), Some("good"));
+    std::fs::remove_file(dir.path().join("dead.argv")).unwrap();
+    d.status_all_tasks().unwrap();
+    assert!(
+        !dir.path().join("dead.argv").exists(),
+        "the host that answered is asked first"
+    );
+}
+
+#[test]
+fn a_hung_host_is_killed_at_the_timeout_and_the_next_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let hung = script(dir.path(), "hung", "exec sleep 30");
+    let good = script(dir.path(), "good", &format!("cat <<'X'\n{TASKS_XML}\nX"));
+    let d = CliDriver::new(vec![hung, good], Duration::from_millis(300));
+    let t = Instant::now();
+    assert!(d.status_all_tasks().is_ok());
+    assert!(t.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn every_host_down_is_a_transport_error_with_the_last_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = script(
+        dir.path(),
+        "a",
+        "echo 'Connection failed. Please check if gluster daemon is operational.'; exit 1",
+    );
+    let missing = HostCommand {
+        address: "b".into(),
+        prefix: vec!["/nonexistent/gluster".into()],
+    };
+    let d = CliDriver::new(vec![a, missing], Duration::from_secs(5));
+    let e = d.pool_list().unwrap_err();
+    assert!(e.is_transport(), "{e:?}");
+    assert!(matches!(
+        CliDriver::new(vec![], Duration::from_secs(1)).pool_list(),
+        Err(DriverError::NoHosts)
+    ));
+}
+
+#[test]
+fn a_refusal_is_an_answer_and_does_not_fail_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let refusing = script(dir.path(), "r", "echo '<cliOutput><opRet>-1</opRet><opErrno>30800</opErrno><opErrstr>Rebalance on dist is already started</opErrstr></cliOutput>'; exit 1");
+    let other = script(dir.path(), "o", &format!("cat <<'X'\n{TASKS_XML}\nX"));
+    let d = CliDriver::new(vec![refusing, other], Duration::from_secs(5));
+    let e = d
+        .rebalance_start(
+            &VolumeName::parse("dist").unwrap(),
+            RebalanceOptions::default(),
+        )
+        .unwrap_err();
+    assert_eq!(
+        e,
+        DriverError::Gluster {
+            errno: 30800,
+            message: "Rebalance on dist is already started".into()
+        }
+    );
+    assert!(!dir.path().join("o.argv").exists());
+}
+
+#[test]
+fn exit_zero_without_xml_is_a_transport_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = script(dir.path(), "h", "echo 'some banner'");
+    let e = CliDriver::new(vec![h], Duration::from_secs(5))
+        .status_all_tasks()
+        .unwrap_err();
+    assert!(
+        matches!(e, DriverError::Transport { ref message, .. } if message.contains("without XML")),
+        "{e:?}"
+    );
+}

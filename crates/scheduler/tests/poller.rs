@@ -1,0 +1,458 @@
+//! One poll cycle at a time, with an injected clock and a recording fake driver, asserting on
+//! the CLI calls made and on what the database holds afterwards.
+
+use chrono::{DateTime, Duration as Span, TimeZone, Utc};
+use domain::{
+    Job, JobOrigin, JobStatus, NodeProgress, Peer, StepStatus, TaskKind, TaskParams, TaskStatus,
+    VolumeLayout, VolumeName, VolumeStatus, VolumeType,
+};
+use gluster::{
+    BrickInfo, DriverError, Gluster, GlusterTask, RebalanceOptions, TaskReport, VolumeInfo,
+    VolumeTasks,
+};
+use persistence::repo::{clusters, jobs};
+use persistence::Store;
+use scheduler::{Clock, ClusterContext, ClusterPoller, PollSettings};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Debug)]
+struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    fn advance(&self, secs: i64) {
+        let mut t = self.0.lock().unwrap();
+        *t += Span::seconds(secs);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// A driver that answers from fields the test sets and records every call.
+struct FakeGluster {
+    calls: Mutex<Vec<String>>,
+    volumes: Mutex<Vec<VolumeInfo>>,
+    tasks: Mutex<Result<Vec<VolumeTasks>, DriverError>>,
+    reports: Mutex<HashMap<String, Result<TaskReport, DriverError>>>,
+}
+
+impl Default for FakeGluster {
+    fn default() -> Self {
+        Self {
+            calls: Mutex::default(),
+            volumes: Mutex::default(),
+            tasks: Mutex::new(Ok(Vec::new())),
+            reports: Mutex::default(),
+        }
+    }
+}
+
+impl FakeGluster {
+    fn record(&self, call: &str) {
+        self.calls.lock().unwrap().push(call.to_owned());
+    }
+    fn take_calls(&self) -> Vec<String> {
+        std::mem::take(&mut *self.calls.lock().unwrap())
+    }
+    fn set_tasks(&self, t: Result<Vec<VolumeTasks>, DriverError>) {
+        *self.tasks.lock().unwrap() = t;
+    }
+    fn set_report(&self, vol: &str, r: Result<TaskReport, DriverError>) {
+        self.reports.lock().unwrap().insert(vol.to_owned(), r);
+    }
+}
+
+impl Gluster for FakeGluster {
+    fn pool_list(&self) -> Result<Vec<Peer>, DriverError> {
+        self.record("pool list");
+        Ok(vec![Peer {
+            id: Uuid::from_u128(1),
+            hostname: "localhost".into(),
+            connected: true,
+        }])
+    }
+    fn volume_info(&self, volume: Option<&VolumeName>) -> Result<Vec<VolumeInfo>, DriverError> {
+        self.record(
+            &format!("volume info {}", volume.map(|v| v.as_str()).unwrap_or(""))
+                .trim()
+                .to_owned(),
+        );
+        Ok(self.volumes.lock().unwrap().clone())
+    }
+    fn status_all_tasks(&self) -> Result<Vec<VolumeTasks>, DriverError> {
+        self.record("volume status all tasks");
+        self.tasks.lock().unwrap().clone()
+    }
+    fn rebalance_start(
+        &self,
+        v: &VolumeName,
+        _: RebalanceOptions,
+    ) -> Result<Option<Uuid>, DriverError> {
+        self.record(&format!("volume rebalance {v} start"));
+        Ok(Some(Uuid::new_v4()))
+    }
+    fn rebalance_status(&self, v: &VolumeName) -> Result<TaskReport, DriverError> {
+        self.record(&format!("volume rebalance {v} status"));
+        self.reports
+            .lock()
+            .unwrap()
+            .get(v.as_str())
+            .cloned()
+            .unwrap_or(Err(DriverError::Gluster {
+                errno: 0,
+                message: format!("Rebalance not started for volume {v}."),
+            }))
+    }
+    fn rebalance_stop(&self, v: &VolumeName) -> Result<TaskReport, DriverError> {
+        self.record(&format!("volume rebalance {v} stop"));
+        self.rebalance_status(v)
+    }
+}
+
+fn info(name: &str, n: u128, bricks: usize) -> VolumeInfo {
+    VolumeInfo {
+        id: Uuid::from_u128(1000 + n),
+        name: name.into(),
+        vol_type: VolumeType::Distribute,
+        status: VolumeStatus::Started,
+        layout: VolumeLayout {
+            brick_count: bricks as i32,
+            distribute_count: bricks as i32,
+            replica_count: 1,
+            ..Default::default()
+        },
+        bricks: (0..bricks)
+            .map(|i| BrickInfo {
+                name: format!("server1:/b/{name}{i}"),
+                peer_id: Some(Uuid::from_u128(1)),
+                is_arbiter: false,
+            })
+            .collect(),
+    }
+}
+
+fn node(status: TaskStatus, files: i64) -> NodeProgress {
+    NodeProgress {
+        peer_id: Uuid::from_u128(1),
+        name: "localhost".into(),
+        files,
+        size_bytes: files * 100,
+        scanned: files * 3,
+        failures: 0,
+        skipped: 1,
+        status,
+        runtime_secs: 4.5,
+    }
+}
+
+fn report(task: Uuid, status: TaskStatus, files: i64) -> TaskReport {
+    TaskReport {
+        task_id: Some(task),
+        nodes: vec![node(status, files)],
+        status,
+    }
+}
+
+fn listed(vol: &str, task: Uuid, status: TaskStatus) -> Vec<VolumeTasks> {
+    vec![VolumeTasks {
+        volume: vol.into(),
+        tasks: vec![GlusterTask {
+            kind: TaskKind::Rebalance,
+            id: task,
+            status,
+            bricks: vec![],
+        }],
+    }]
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    store: Store,
+    clock: Arc<TestClock>,
+    fake: Arc<FakeGluster>,
+    poller: ClusterPoller,
+    cluster: Uuid,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite:{}", dir.path().join("t.db").display()), 4).unwrap();
+    let clock = Arc::new(TestClock(Mutex::new(
+        Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+    )));
+    let fake = Arc::new(FakeGluster::default());
+    *fake.volumes.lock().unwrap() = vec![
+        info("dist", 1, 4),
+        info("distrep", 2, 6),
+        info("single", 3, 1),
+    ];
+    fake.set_tasks(Ok(vec![]));
+    let cluster = ClusterContext::new("c1", fake.clone());
+    let settings = PollSettings {
+        pending_timeout: Duration::from_secs(60),
+        ..PollSettings::default()
+    };
+    let poller = ClusterPoller::new(cluster.clone(), store.clone(), clock.clone(), settings);
+    World {
+        _dir: dir,
+        store,
+        clock,
+        fake,
+        poller,
+        cluster: cluster.id,
+    }
+}
+
+/// Writes a running API job for `dist` tracking `task`.
+fn running_job(w: &World, task: Option<Uuid>, status: JobStatus) -> Uuid {
+    let mut job = Job::new_pending(
+        TaskKind::Rebalance,
+        JobOrigin::Api,
+        Uuid::from_u128(1001),
+        "dist",
+        w.cluster,
+        TaskParams::default(),
+        w.clock.now(),
+    );
+    job.gluster_task_id = task;
+    if status != JobStatus::Pending {
+        job.transition(status, w.clock.now()).unwrap();
+    }
+    let steps = job.initial_steps();
+    w.store.write(|c| jobs::insert(c, &job, &steps)).unwrap();
+    job.id
+}
+
+fn job(w: &World, id: Uuid) -> persistence::JobRecord {
+    w.store.read(|c| jobs::get(c, id)).unwrap().unwrap()
+}
+
+#[test]
+fn first_cycle_refreshes_the_inventory_then_lists_tasks_once() {
+    let mut w = world();
+    let r = w.poller.run_cycle().unwrap();
+    assert!(r.inventory_refreshed);
+    assert_eq!(
+        w.fake.take_calls(),
+        ["pool list", "volume info", "volume status all tasks"]
+    );
+    // Within the inventory interval the next cycle is one call.
+    w.clock.advance(5);
+    w.poller.run_cycle().unwrap();
+    assert_eq!(w.fake.take_calls(), ["volume status all tasks"]);
+    w.clock.advance(60);
+    w.poller.run_cycle().unwrap();
+    assert_eq!(
+        w.fake.take_calls(),
+        ["pool list", "volume info", "volume status all tasks"]
+    );
+}
+
+#[test]
+fn a_cycle_makes_one_status_call_per_active_task_never_one_per_volume() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    w.fake.take_calls();
+    let task = Uuid::new_v4();
+    let id = running_job(&w, Some(task), JobStatus::Running);
+    w.fake
+        .set_tasks(Ok(listed("dist", task, TaskStatus::InProgress)));
+    w.fake
+        .set_report("dist", Ok(report(task, TaskStatus::InProgress, 10)));
+    w.clock.advance(2);
+    let r = w.poller.run_cycle().unwrap();
+    assert_eq!(
+        w.fake.take_calls(),
+        ["volume status all tasks", "volume rebalance dist status"]
+    );
+    assert_eq!((r.followed, r.running), (1, 1));
+    let rec = job(&w, id);
+    assert_eq!(rec.nodes[0].files, 10);
+    assert_eq!(rec.job.polled_at, Some(w.clock.now()));
+}
+
+#[test]
+fn completion_ends_the_job_with_the_final_counters_and_then_stops_asking() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let task = Uuid::new_v4();
+    let id = running_job(&w, Some(task), JobStatus::Running);
+    w.fake
+        .set_tasks(Ok(listed("dist", task, TaskStatus::Completed)));
+    w.fake
+        .set_report("dist", Ok(report(task, TaskStatus::Completed, 77)));
+    w.clock.advance(2);
+    let done_at = w.clock.now();
+    w.poller.run_cycle().unwrap();
+    let rec = job(&w, id);
+    assert_eq!(rec.job.status, JobStatus::Succeeded);
+    assert_eq!(rec.job.ended_at, Some(done_at));
+    assert_eq!(rec.job.task_status, Some(TaskStatus::Completed));
+    assert_eq!(rec.nodes[0].files, 77);
+    assert!(rec.steps.iter().all(|s| s.status == StepStatus::Succeeded));
+    // gluster keeps listing the completed task; it is settled, so no more status calls.
+    w.fake.take_calls();
+    w.clock.advance(2);
+    let r = w.poller.run_cycle().unwrap();
+    assert_eq!(w.fake.take_calls(), ["volume status all tasks"]);
+    assert_eq!((r.followed, r.running), (0, 0));
+}
+
+#[test]
+fn unchanged_progress_writes_nothing_but_the_poll_time() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let task = Uuid::new_v4();
+    let id = running_job(&w, Some(task), JobStatus::Running);
+    w.fake
+        .set_tasks(Ok(listed("dist", task, TaskStatus::InProgress)));
+    w.fake
+        .set_report("dist", Ok(report(task, TaskStatus::InProgress, 10)));
+    w.clock.advance(2);
+    let r = w.poller.run_cycle().unwrap();
+    assert_eq!(r.changed, 1);
+    let first = job(&w, id);
+    w.clock.advance(2);
+    let r = w.poller.run_cycle().unwrap();
+    assert_eq!(r.changed, 0);
+    let second = job(&w, id);
+    assert_eq!(second.job.updated_at, first.job.updated_at);
+    assert_eq!(second.job.polled_at, Some(w.clock.now()));
+}
+
+#[test]
+fn a_task_started_with_the_cli_is_adopted_as_a_cli_job() {
+    let mut w = world();
+    let task = Uuid::new_v4();
+    w.fake
+        .set_tasks(Ok(listed("distrep", task, TaskStatus::InProgress)));
+    w.fake
+        .set_report("distrep", Ok(report(task, TaskStatus::InProgress, 5)));
+    let r = w.poller.run_cycle().unwrap();
+    assert_eq!(r.adopted, 1);
+    let rec = w
+        .store
+        .read(|c| jobs::by_task_id(c, task))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (rec.job.origin, rec.job.status, rec.job.volume_name.as_str()),
+        (JobOrigin::Cli, JobStatus::Running, "distrep")
+    );
+    assert_eq!(rec.nodes.len(), 1);
+    // Adopted once only.
+    let r = w.poller.run_cycle().unwrap();
+    assert_eq!(r.adopted, 0);
+}
+
+#[test]
+fn a_pending_job_gets_the_task_gluster_lists_for_its_volume() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let id = running_job(&w, None, JobStatus::Pending);
+    let task = Uuid::new_v4();
+    w.fake
+        .set_tasks(Ok(listed("dist", task, TaskStatus::InProgress)));
+    w.fake
+        .set_report("dist", Ok(report(task, TaskStatus::InProgress, 1)));
+    let r = w.poller.run_cycle().unwrap();
+    assert_eq!(r.adopted, 0, "attached, not adopted twice");
+    let rec = job(&w, id);
+    assert_eq!(
+        (rec.job.gluster_task_id, rec.job.status),
+        (Some(task), JobStatus::Running)
+    );
+}
+
+#[test]
+fn a_pending_job_whose_task_never_appears_fails_after_the_timeout() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let id = running_job(&w, None, JobStatus::Pending);
+    w.clock.advance(30);
+    w.poller.run_cycle().unwrap();
+    assert_eq!(job(&w, id).job.status, JobStatus::Pending);
+    w.clock.advance(31);
+    w.poller.run_cycle().unwrap();
+    let rec = job(&w, id);
+    assert_eq!(rec.job.status, JobStatus::Failed);
+    assert!(rec.job.reason.unwrap().contains("never reached gluster"));
+}
+
+#[test]
+fn a_task_stopped_elsewhere_vanishes_from_the_list_and_its_status_says_stopped() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let task = Uuid::new_v4();
+    let id = running_job(&w, Some(task), JobStatus::Running);
+    w.fake.set_tasks(Ok(vec![]));
+    w.fake
+        .set_report("dist", Ok(report(task, TaskStatus::Stopped, 12)));
+    w.poller.run_cycle().unwrap();
+    let rec = job(&w, id);
+    assert_eq!(rec.job.status, JobStatus::Stopped);
+    assert_eq!(rec.nodes[0].files, 12);
+}
+
+#[test]
+fn a_task_nobody_knows_any_more_becomes_unknown_only_after_several_misses() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let id = running_job(&w, Some(Uuid::new_v4()), JobStatus::Running);
+    w.fake.set_tasks(Ok(vec![]));
+    for _ in 0..2 {
+        w.poller.run_cycle().unwrap();
+        assert_eq!(job(&w, id).job.status, JobStatus::Running);
+    }
+    w.poller.run_cycle().unwrap();
+    let rec = job(&w, id);
+    assert_eq!(rec.job.status, JobStatus::Unknown);
+    assert!(rec.job.reason.unwrap().contains("no longer reports"));
+}
+
+#[test]
+fn a_failing_cycle_is_recorded_on_the_cluster_and_changes_no_job() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let task = Uuid::new_v4();
+    let id = running_job(&w, Some(task), JobStatus::Running);
+    let before = job(&w, id);
+    w.fake.set_tasks(Err(DriverError::Transport {
+        host: "h".into(),
+        message: "Connection failed".into(),
+    }));
+    assert!(w.poller.run_cycle().is_err());
+    let c = &w.store.read(clusters::list).unwrap()[0];
+    assert!(c
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("Connection failed"));
+    assert_eq!(job(&w, id), before);
+    // Recovery clears the error.
+    w.fake
+        .set_tasks(Ok(listed("dist", task, TaskStatus::InProgress)));
+    w.fake
+        .set_report("dist", Ok(report(task, TaskStatus::InProgress, 3)));
+    w.poller.run_cycle().unwrap();
+    assert_eq!(w.store.read(clusters::list).unwrap()[0].last_error, None);
+}
+
+#[test]
+fn backoff_doubles_up_to_the_limit() {
+    let s = PollSettings {
+        active_interval: Duration::from_secs(2),
+        max_backoff: Duration::from_secs(30),
+        ..PollSettings::default()
+    };
+    let waits: Vec<u64> = (1..=6)
+        .map(|n| scheduler::poller::backoff(s, n).as_secs())
+        .collect();
+    assert_eq!(waits, [4, 8, 16, 30, 30, 30]);
+}
