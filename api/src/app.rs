@@ -31,6 +31,16 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 )]
 struct ApiDoc;
 
+/// The OpenAPI document generated from the registered routes.
+pub fn spec() -> OpenApiDoc {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts()
+        .1
+}
+
 /// The application with its routes; `state` is `None` only when building the spec.
 pub fn build(
     state: Option<AppState>,
@@ -46,6 +56,7 @@ pub fn build(
     >,
     OpenApiDoc,
 ) {
+    let api = spec();
     let mut app = App::new()
         .app_data(web::JsonConfig::default().limit(MAX_BODY_BYTES))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -59,13 +70,14 @@ pub fn build(
     if let Some(state) = state {
         app = app.app_data(web::Data::new(state));
     }
-    let (app, api) = app
+    // The spec and docs come before the /api/v1 scope, which would otherwise claim the path.
+    let app = app
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api.clone()))
+        .service(web::redirect("/docs", "/docs/"))
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
-        .split_for_parts();
-    let app = app
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api.clone()))
+        .into_app()
         .default_service(web::to(not_found));
     (app, api)
 }
@@ -78,5 +90,5 @@ async fn not_found() -> HttpResponse {
 
 /// The OpenAPI document as YAML: what `openapi.yaml` must hold.
 pub fn openapi_yaml() -> Result<String, String> {
-    build(None).1.to_yaml().map_err(|e| e.to_string())
+    spec().to_yaml().map_err(|e| e.to_string())
 }

@@ -1,0 +1,552 @@
+//! HTTP tests on the real application: real routes, a real SQLite file, the real scheduler
+//! threads, and the real CLI driver running the simulator (`gluster-tasks gluster-sim`).
+
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use gluster_tasks::{app, config::Settings, server, state::AppState};
+use scheduler::{ClusterPoller, SystemClock};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a simulated task runs in these tests.
+const TASK_SECS: f64 = 3.0;
+
+struct Env {
+    dir: tempfile::TempDir,
+    state: AppState,
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        self.state.scheduler.shutdown();
+    }
+}
+
+fn exe() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_gluster-tasks"))
+}
+
+fn sim_state(dir: &Path) -> PathBuf {
+    dir.join("sim.json")
+}
+
+/// A fresh database and simulated cluster; the inventory is loaded before the first request.
+fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings {
+        database_url: format!("sqlite:{}", dir.path().join("t.db").display()),
+        clusters: vec![server::demo_cluster(
+            &exe(),
+            &sim_state(dir.path()),
+            TASK_SECS,
+        )],
+        ..Settings::default()
+    };
+    settings.poll.active_interval_secs = 0.2;
+    settings.poll.idle_interval_secs = 0.5;
+    let state = server::state(&settings).unwrap();
+    let cluster = state.scheduler.clusters()[0].clone();
+    let clock = Arc::new(SystemClock);
+    ClusterPoller::new(
+        cluster,
+        state.store.clone(),
+        clock.clone(),
+        settings.poll_settings(),
+    )
+    .run_cycle()
+    .unwrap();
+    state
+        .scheduler
+        .start(&state.store, clock, settings.poll_settings());
+    Env { dir, state }
+}
+
+/// Runs the simulator as an operator would run the gluster CLI on node 1.
+fn gluster_cli(env: &Env, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(exe())
+        .arg("gluster-sim")
+        .arg("--state")
+        .arg(sim_state(env.dir.path()))
+        .args([
+            "--task-secs",
+            &TASK_SECS.to_string(),
+            "--node",
+            "1",
+            "--mode=script",
+            "--xml",
+        ])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+async fn body(resp: ServiceResponse) -> Value {
+    let bytes = test::read_body(resp).await;
+    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+}
+
+macro_rules! app {
+    ($env:expr) => {
+        test::init_service(app::build(Some($env.state.clone())).0).await
+    };
+}
+
+macro_rules! call {
+    ($app:expr, $req:expr) => {{
+        let resp = test::call_service(&$app, $req.to_request()).await;
+        let status = resp.status();
+        let ctype = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap_or_default().to_owned());
+        (status, body(resp).await, ctype, location)
+    }};
+}
+
+macro_rules! volume_id {
+    ($app:expr, $name:expr) => {{
+        let (_, v, _, _) = call!($app, TestRequest::get().uri("/api/v1/volumes"));
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == $name)
+            .unwrap_or_else(|| panic!("no volume {}", $name))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }};
+}
+
+macro_rules! wait_job {
+    ($app:expr, $id:expr, $want:expr) => {{
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (_, j, _, _) = call!(
+                $app,
+                TestRequest::get().uri(&format!("/api/v1/jobs/{}", $id))
+            );
+            if j["status"] == $want {
+                break j;
+            }
+            assert!(Instant::now() < deadline, "job never became {}: {j}", $want);
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+    }};
+}
+
+fn assert_problem(status: StatusCode, ctype: &str, body: &Value, want: StatusCode, code: &str) {
+    assert_eq!(status, want, "{body}");
+    assert_eq!(ctype, "application/problem+json");
+    assert_eq!(body["status"], want.as_u16());
+    assert_eq!(body["code"], code, "{body}");
+    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
+}
+
+#[actix_web::test]
+async fn inventory_lists_clusters_volumes_and_bricks() {
+    let env = env();
+    let app = app!(env);
+    let (s, c, _, _) = call!(app, TestRequest::get().uri("/api/v1/clusters"));
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(c["items"][0]["name"], "demo");
+    assert_eq!(c["items"][0]["peers"].as_array().unwrap().len(), 3);
+    assert_eq!(c["items"][0]["reachable"], true);
+    let (_, v, _, _) = call!(app, TestRequest::get().uri("/api/v1/volumes"));
+    let by_name = |n: &str| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            by_name("dist")["type"].clone(),
+            by_name("dist")["brick_count"].clone()
+        ),
+        (json!("distribute"), json!(4))
+    );
+    let dr = by_name("distrep");
+    assert_eq!(
+        (
+            dr["type"].clone(),
+            dr["replica_count"].clone(),
+            dr["distribute_count"].clone()
+        ),
+        (json!("distributed_replicate"), json!(3), json!(2))
+    );
+    assert_eq!(by_name("archive")["status"], "stopped");
+    let id = dr["id"].as_str().unwrap();
+    let (s, b, _, _) = call!(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/volumes/{id}/bricks"))
+    );
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(b["items"].as_array().unwrap().len(), 6);
+    assert_eq!(b["items"][0]["host"], "server1");
+    let cluster = c["items"][0]["id"].as_str().unwrap();
+    let (_, f, _, _) = call!(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/volumes?cluster_id={cluster}"))
+    );
+    assert_eq!(f["items"].as_array().unwrap().len(), 4);
+    let (_, f, _, _) = call!(
+        app,
+        TestRequest::get().uri(&format!(
+            "/api/v1/volumes?cluster_id={}",
+            uuid::Uuid::new_v4()
+        ))
+    );
+    assert_eq!(f["items"].as_array().unwrap().len(), 0);
+}
+
+#[actix_web::test]
+async fn a_rebalance_runs_to_success_with_per_node_progress() {
+    let env = env();
+    let app = app!(env);
+    let vol = volume_id!(app, "dist");
+    let (s, job, _, loc) = call!(
+        app,
+        TestRequest::post()
+            .uri(&format!("/api/v1/volumes/{vol}/rebalance"))
+            .set_json(json!({}))
+    );
+    assert_eq!(s, StatusCode::ACCEPTED, "{job}");
+    let id = job["id"].as_str().unwrap().to_owned();
+    assert_eq!(loc.as_deref(), Some(format!("/api/v1/jobs/{id}").as_str()));
+    assert_eq!(job["kind"], "rebalance");
+    assert_eq!(job["origin"], "api");
+    assert!(
+        job["status"] == "running" || job["status"] == "pending",
+        "{job}"
+    );
+    assert!(job["gluster_task_id"].is_string());
+
+    // While it runs, the volume shows its activity.
+    let (_, v, _, _) = call!(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/volumes/{vol}"))
+    );
+    assert_eq!(v["activity"]["job_id"], id.as_str());
+    assert_eq!(v["activity"]["kind"], "rebalance");
+    assert_eq!(v["activity"]["commit_needed"], false);
+
+    let done = wait_job!(app, id, "succeeded");
+    assert!(done["ended_at"].is_string());
+    assert_eq!(done["task_status"], "completed");
+    let root = &done["steps"][0];
+    assert_eq!(
+        (root["kind"].clone(), root["status"].clone()),
+        (json!("executing"), json!("succeeded"))
+    );
+    let child = &root["steps"][0];
+    assert_eq!(child["kind"], "rebalancing_volume");
+    let nodes = child["progress"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 3, "every node with bricks of dist");
+    assert!(nodes
+        .iter()
+        .all(|n| n["status"] == "completed" && n["files"].as_i64().unwrap() > 0));
+
+    let (s, st, _, _) = call!(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/volumes/{vol}/rebalance"))
+    );
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (st["job_id"].clone(), st["status"].clone()),
+        (json!(id), json!("completed"))
+    );
+    assert!(st["completed_at"].is_string() && st["polled_at"].is_string());
+    let sum: i64 = st["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["files"].as_i64().unwrap())
+        .sum();
+    assert_eq!(st["aggregate"]["files"], sum);
+
+    // The volume is free again.
+    let (_, v, _, _) = call!(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/volumes/{vol}"))
+    );
+    assert!(v["activity"].is_null());
+}
+
+#[actix_web::test]
+async fn stop_while_running_stops_the_job_and_every_node() {
+    let env = env();
+    let app = app!(env);
+    let vol = volume_id!(app, "distrep");
+    let (s, job, _, _) = call!(
+        app,
+        TestRequest::post().uri(&format!("/api/v1/volumes/{vol}/rebalance"))
+    );
+    assert_eq!(s, StatusCode::ACCEPTED, "{job}");
+    let (s, st, _, _) = call!(
+        app,
+        TestRequest::post().uri(&format!("/api/v1/volumes/{vol}/rebalance/stop"))
+    );
+    assert_eq!(s, StatusCode::OK, "{st}");
+    assert_eq!(st["job_id"], job["id"]);
+    assert_eq!(st["job_status"], "stopped");
+    assert_eq!(st["status"], "stopped");
+    assert!(st["completed_at"].is_string());
+    let nodes = st["nodes"].as_array().unwrap();
+    assert!(!nodes.is_empty());
+    assert!(nodes.iter().all(|n| n["status"] == "stopped"), "{st}");
+    let j = wait_job!(app, job["id"].as_str().unwrap(), "stopped");
+    assert_eq!(j["steps"][0]["status"], "stopped");
+    // Nothing left to stop: gluster's refusal comes back as a conflict with its message.
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::post().uri(&format!("/api/v1/volumes/{vol}/rebalance/stop"))
+    );
+    assert_problem(s, &ct, &p, StatusCode::CONFLICT, "gluster_conflict");
+    assert!(p["gluster_message"]
+        .as_str()
+        .unwrap()
+        .contains("not started"));
+}
+
+#[actix_web::test]
+async fn a_second_start_is_refused_naming_the_running_job() {
+    let env = env();
+    let app = app!(env);
+    let vol = volume_id!(app, "dist");
+    let (_, job, _, _) = call!(
+        app,
+        TestRequest::post().uri(&format!("/api/v1/volumes/{vol}/rebalance"))
+    );
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::post()
+            .uri(&format!("/api/v1/volumes/{vol}/rebalance"))
+            .set_json(json!({"fix_layout": true}))
+    );
+    assert_problem(s, &ct, &p, StatusCode::CONFLICT, "task_active");
+    assert_eq!(p["job_id"], job["id"]);
+    assert_eq!(
+        p["job_href"],
+        format!("/api/v1/jobs/{}", job["id"].as_str().unwrap())
+    );
+    assert!(p["detail"]
+        .as_str()
+        .unwrap()
+        .contains(job["id"].as_str().unwrap()));
+}
+
+#[actix_web::test]
+async fn refusals_are_problem_documents() {
+    let env = env();
+    let app = app!(env);
+    let unknown = uuid::Uuid::new_v4();
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::post().uri(&format!("/api/v1/volumes/{unknown}/rebalance"))
+    );
+    assert_problem(s, &ct, &p, StatusCode::NOT_FOUND, "volume_not_found");
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/jobs/{unknown}"))
+    );
+    assert_problem(s, &ct, &p, StatusCode::NOT_FOUND, "job_not_found");
+    let (s, p, ct, _) = call!(app, TestRequest::get().uri("/api/v1/jobs/not-a-uuid"));
+    assert_problem(s, &ct, &p, StatusCode::BAD_REQUEST, "bad_request");
+
+    let single = volume_id!(app, "single");
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::post().uri(&format!("/api/v1/volumes/{single}/rebalance"))
+    );
+    assert_problem(s, &ct, &p, StatusCode::UNPROCESSABLE_ENTITY, "not_eligible");
+    assert!(p["detail"]
+        .as_str()
+        .unwrap()
+        .contains("not a distribute volume or contains only 1 brick"));
+    let stopped = volume_id!(app, "archive");
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::post().uri(&format!("/api/v1/volumes/{stopped}/rebalance"))
+    );
+    assert_problem(s, &ct, &p, StatusCode::UNPROCESSABLE_ENTITY, "not_eligible");
+    assert!(p["detail"]
+        .as_str()
+        .unwrap()
+        .contains("needs to be started"));
+    // No job was left behind by the refusals.
+    let (_, jobs, _, _) = call!(app, TestRequest::get().uri("/api/v1/jobs"));
+    assert_eq!(jobs["items"].as_array().unwrap().len(), 0);
+
+    let dist = volume_id!(app, "dist");
+    let uri = format!("/api/v1/volumes/{dist}/rebalance");
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::post()
+            .uri(&uri)
+            .set_json(json!({"fix_layout": true, "force": true}))
+    );
+    assert_problem(s, &ct, &p, StatusCode::UNPROCESSABLE_ENTITY, "not_eligible");
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::post()
+            .uri(&uri)
+            .set_json(json!({"fixlayout": true}))
+    );
+    assert_problem(
+        s,
+        &ct,
+        &p,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    );
+    assert!(p["detail"].as_str().unwrap().contains("unknown field"));
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::post()
+            .uri(&uri)
+            .insert_header(("content-type", "application/json"))
+            .set_payload("{nope")
+    );
+    assert_problem(s, &ct, &p, StatusCode::BAD_REQUEST, "bad_request");
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/volumes/{dist}/rebalance"))
+    );
+    assert_problem(s, &ct, &p, StatusCode::NOT_FOUND, "no_task");
+    let (s, p, ct, _) = call!(app, TestRequest::get().uri("/api/v1/nowhere"));
+    assert_problem(s, &ct, &p, StatusCode::NOT_FOUND, "not_found");
+    let (s, p, ct, _) = call!(app, TestRequest::get().uri("/api/v1/jobs?status=bogus"));
+    assert_problem(s, &ct, &p, StatusCode::BAD_REQUEST, "bad_request");
+    let (s, p, ct, _) = call!(app, TestRequest::get().uri("/api/v1/jobs?limit=0"));
+    assert_problem(
+        s,
+        &ct,
+        &p,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    );
+}
+
+#[actix_web::test]
+async fn a_rebalance_started_with_the_cli_becomes_a_cli_job_and_blocks_an_api_start() {
+    let env = env();
+    let app = app!(env);
+    let out = gluster_cli(&env, &["volume", "rebalance", "distrep", "start"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let vol = volume_id!(app, "distrep");
+    // Before the poller adopts it, gluster's own refusal surfaces as a conflict.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let job = loop {
+        let (_, list, _, _) = call!(app, TestRequest::get().uri("/api/v1/jobs?origin=cli"));
+        if let Some(j) = list["items"].as_array().unwrap().first() {
+            break j.clone();
+        }
+        assert!(Instant::now() < deadline, "the CLI task was never adopted");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        (job["origin"].clone(), job["volume_id"].clone()),
+        (json!("cli"), json!(vol))
+    );
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::post().uri(&format!("/api/v1/volumes/{vol}/rebalance"))
+    );
+    assert_problem(s, &ct, &p, StatusCode::CONFLICT, "task_active");
+    wait_job!(app, job["id"].as_str().unwrap(), "succeeded");
+}
+
+#[actix_web::test]
+async fn gluster_refusing_a_start_is_a_conflict_with_its_message() {
+    let env = env();
+    let app = app!(env);
+    let vol = volume_id!(app, "dist");
+    // Started behind the service's back and not yet seen by the poller: gluster refuses.
+    env.state.scheduler.shutdown();
+    let out = gluster_cli(&env, &["volume", "rebalance", "dist", "start"]);
+    assert!(out.status.success());
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::post().uri(&format!("/api/v1/volumes/{vol}/rebalance"))
+    );
+    assert_problem(s, &ct, &p, StatusCode::CONFLICT, "gluster_conflict");
+    assert_eq!(p["gluster_message"], "Rebalance on dist is already started");
+    let (_, jobs, _, _) = call!(app, TestRequest::get().uri("/api/v1/jobs"));
+    assert_eq!(
+        jobs["items"].as_array().unwrap().len(),
+        0,
+        "a refused start leaves no job"
+    );
+}
+
+#[actix_web::test]
+async fn jobs_list_in_pages_with_filters() {
+    let env = env();
+    let app = app!(env);
+    for name in ["dist", "distrep"] {
+        let vol = volume_id!(app, name);
+        let (s, _, _, _) = call!(
+            app,
+            TestRequest::post()
+                .uri(&format!("/api/v1/volumes/{vol}/rebalance"))
+                .set_json(json!({"fix_layout": name == "dist"}))
+        );
+        assert_eq!(s, StatusCode::ACCEPTED);
+    }
+    let (_, p1, _, _) = call!(app, TestRequest::get().uri("/api/v1/jobs?limit=1"));
+    assert_eq!(p1["items"].as_array().unwrap().len(), 1);
+    assert_eq!(p1["items"][0]["volume_name"], "distrep", "newest first");
+    let cursor = p1["next_cursor"].as_str().unwrap();
+    let (_, p2, _, _) = call!(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/jobs?limit=1&cursor={cursor}"))
+    );
+    assert_eq!(p2["items"][0]["volume_name"], "dist");
+    assert_eq!(p2["items"][0]["params"]["fix_layout"], true);
+    assert!(p2["next_cursor"].is_null());
+    let dist = volume_id!(app, "dist");
+    let (_, f, _, _) = call!(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/jobs?volume_id={dist}&kind=rebalance"))
+    );
+    assert_eq!(f["items"].as_array().unwrap().len(), 1);
+    let (_, f, _, _) = call!(
+        app,
+        TestRequest::get().uri("/api/v1/jobs?kind=remove_brick")
+    );
+    assert_eq!(f["items"].as_array().unwrap().len(), 0);
+}
+
+#[actix_web::test]
+async fn health_and_the_spec_are_served() {
+    let env = env();
+    let app = app!(env);
+    let (s, h, _, _) = call!(app, TestRequest::get().uri("/healthz"));
+    assert_eq!((s, h["status"].clone()), (StatusCode::OK, json!("ok")));
+    let (s, spec, _, _) = call!(app, TestRequest::get().uri("/api/v1/openapi.json"));
+    assert_eq!(s, StatusCode::OK);
+    assert!(spec["paths"]["/api/v1/volumes/{volume_id}/rebalance"]["post"].is_object());
+    let resp = test::call_service(&app, TestRequest::get().uri("/docs/").to_request()).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    assert!(
+        page.contains("swagger"),
+        "the docs page is served from the binary"
+    );
+}
