@@ -44,7 +44,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub demo: bool,
     /// Demo: how long a simulated task runs, in seconds.
-    #[arg(long, env = "GLUSTER_TASKS_DEMO_TASK_SECS", default_value_t = 60.0)]
+    #[arg(long, env = "GLUSTER_TASKS_DEMO_TASK_SECS", default_value_t = 30.0)]
     pub demo_task_secs: f64,
     /// Demo: keep the simulator state and database in this directory (default: a temporary one).
     #[arg(long, env = "GLUSTER_TASKS_DATA_DIR")]

@@ -172,7 +172,7 @@ impl BrickDto {
             peer_id: b.peer_id,
             is_arbiter: b.is_arbiter,
             activity: active
-                .filter(|r| r.job.params.bricks.iter().any(|n| *n == b.name))
+                .filter(|r| r.job.params.bricks.contains(&b.name))
                 .map(ActivityDto::of),
         }
     }

@@ -1,6 +1,8 @@
 //! HTTP tests on the real application: real routes, a real SQLite file, the real scheduler
 //! threads, and the real CLI driver running the simulator (`gluster-tasks gluster-sim`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};

@@ -1,6 +1,8 @@
 //! The CLI driver against scripted stand-ins for `gluster`: exact argv, failover between hosts,
 //! timeouts, and refusals that must not fail over.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use domain::VolumeName;
 use gluster::{CliDriver, DriverError, Gluster, HostCommand, RebalanceOptions};
 use std::path::Path;

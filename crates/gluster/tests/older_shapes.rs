@@ -1,6 +1,8 @@
 //! The parsers tolerate the XML of GlusterFS 3.4 – 3.12 (public captures, see each file's
 //! second line for its source and caveats).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use domain::{TaskKind, TaskStatus, VolumeStatus, VolumeType};
 use gluster::{parse, DriverError, ParseError};
 

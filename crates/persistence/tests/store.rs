@@ -1,6 +1,8 @@
 //! Repository behaviour on a real SQLite file: round trips, the one-active-job rule enforced by
 //! the database, stable cursor pagination, and inventory replacement.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use chrono::{Duration, TimeZone, Utc};
 use domain::{
     Brick, Job, JobOrigin, JobStatus, NodeProgress, TaskKind, TaskParams, TaskStatus, Volume,

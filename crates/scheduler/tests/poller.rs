@@ -1,6 +1,8 @@
 //! One poll cycle at a time, with an injected clock and a recording fake driver, asserting on
 //! the CLI calls made and on what the database holds afterwards.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use domain::{
     Job, JobOrigin, JobStatus, NodeProgress, Peer, StepStatus, TaskKind, TaskParams, TaskStatus,
@@ -78,11 +80,7 @@ impl Gluster for FakeGluster {
         }])
     }
     fn volume_info(&self, volume: Option<&VolumeName>) -> Result<Vec<VolumeInfo>, DriverError> {
-        self.record(
-            &format!("volume info {}", volume.map(|v| v.as_str()).unwrap_or(""))
-                .trim()
-                .to_owned(),
-        );
+        self.record(format!("volume info {}", volume.map(|v| v.as_str()).unwrap_or("")).trim());
         Ok(self.volumes.lock().unwrap().clone())
     }
     fn status_all_tasks(&self) -> Result<Vec<VolumeTasks>, DriverError> {
