@@ -3,8 +3,9 @@
 use crate::error::ApiError;
 use crate::routes;
 use crate::state::AppState;
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{web, App, Error, HttpResponse};
+use actix_web::{middleware, web, App, Error, HttpResponse};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -49,7 +50,7 @@ pub fn build(
         impl ServiceFactory<
             ServiceRequest,
             Config = (),
-            Response = ServiceResponse,
+            Response = ServiceResponse<impl MessageBody>,
             Error = Error,
             InitError = (),
         >,
@@ -78,6 +79,7 @@ pub fn build(
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .into_app()
+        .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
         .default_service(web::to(not_found));
     (app, api)
 }

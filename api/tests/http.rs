@@ -85,7 +85,7 @@ fn gluster_cli(env: &Env, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-async fn body(resp: ServiceResponse) -> Value {
+async fn body<B: actix_web::body::MessageBody>(resp: ServiceResponse<B>) -> Value {
     let bytes = test::read_body(resp).await;
     serde_json::from_slice(&bytes).unwrap_or(Value::Null)
 }
