@@ -210,7 +210,11 @@ impl Operations {
                 }
                 (None, None) => return Ok(None),
             };
-            let stopped = if rec.job.params.fix_layout {
+            // gluster accepts a stop of a task that already finished and reports it as it
+            // ended; a task it actually stopped is reported stopped.
+            let ended = if report.status.is_terminal() {
+                report.status
+            } else if rec.job.params.fix_layout {
                 TaskStatus::FixLayoutStopped
             } else {
                 TaskStatus::Stopped
@@ -218,8 +222,7 @@ impl Operations {
             if rec.job.gluster_task_id.is_none() {
                 rec.job.gluster_task_id = report.task_id;
             }
-            // Gluster accepted the stop: the job is stopped, whatever the reply's nodes say.
-            reconcile::apply(c, &mut rec, stopped, Some(&report), now)?;
+            reconcile::apply(c, &mut rec, ended, Some(&report), now)?;
             rec.job.polled_at = Some(now);
             jobs::update(c, &rec.job)?;
             Ok(Some(rec))

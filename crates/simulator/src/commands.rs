@@ -20,11 +20,24 @@ fn ok(stdout: String) -> Reply {
     }
 }
 
+/// gluster's generic error number (`EG_INTRNL`).
+const EG_INTRNL: i32 = 30800;
+
+/// A refusal as `volume rebalance … start` prints it: `opRet -1`, exit 0.
 fn refused(message: &str) -> Reply {
     Reply {
-        stdout: xml::error(-1, message),
+        stdout: xml::error(EG_INTRNL, message, None),
         stderr: String::new(),
-        code: 1,
+        code: 0,
+    }
+}
+
+/// A refusal as `volume rebalance … status|stop` print it: with `<cliOp>`/`<output>`.
+fn refused_op(cli_op: &str, message: &str, code: u8) -> Reply {
+    Reply {
+        stdout: xml::error(EG_INTRNL, message, Some(cli_op)),
+        stderr: String::new(),
+        code,
     }
 }
 
@@ -74,13 +87,17 @@ fn dispatch(st: &mut SimState, opts: &SimOptions, w: &[&str]) -> Reply {
         ["volume", "info"] | ["volume", "info", "all"] => ok(volume_info(st, None)),
         ["volume", "info", name] => match find(st, name) {
             Some(_) => ok(volume_info(st, Some(name))),
-            None => refused(&format!("Volume {name} does not exist")),
+            None => Reply {
+                stdout: volume_info_missing(),
+                stderr: String::new(),
+                code: 0,
+            },
         },
         ["volume", "status", "all", "tasks"] => ok(status_tasks(st, None)),
         ["volume", "status", name, "tasks"] => match find(st, name) {
-            None => refused(&format!("Volume {name} does not exist")),
+            None => refused_op("volStatus", &format!("Volume {name} does not exist"), 0),
             Some(v) if v.status_str != "Started" => {
-                refused(&format!("Volume {name} is not started"))
+                refused_op("volStatus", &format!("Volume {name} is not started"), 0)
             }
             Some(_) => ok(status_tasks(st, Some(name))),
         },
@@ -123,8 +140,10 @@ fn peer_list(st: &SimState, local: usize, include_local: bool) -> String {
             d.close("hostnames");
         }
         d.leaf("connected", if p.up { "1" } else { "0" });
-        d.leaf("state", "3");
-        d.leaf("stateStr", "Peer in Cluster");
+        if i != local {
+            d.leaf("state", "3");
+            d.leaf("stateStr", "Peer in Cluster");
+        }
         d.close("peer");
     }
     d.close("peerStatus");
@@ -152,7 +171,11 @@ fn volume_info(st: &SimState, only: Option<&str>) -> String {
         d.leaf("statusStr", &v.status_str);
         d.leaf("snapshotCount", "0");
         d.leaf("brickCount", &v.bricks.len().to_string());
-        d.leaf("distCount", &v.replica.to_string());
+        // Since gluster 8, distCount is the number of distribute subvolumes.
+        d.leaf(
+            "distCount",
+            &(v.bricks.len() / v.replica.max(1)).to_string(),
+        );
         d.leaf("replicaCount", &v.replica.to_string());
         d.leaf("arbiterCount", "0");
         d.leaf("disperseCount", "0");
@@ -176,16 +199,32 @@ fn volume_info(st: &SimState, only: Option<&str>) -> String {
             ));
         }
         d.close("bricks");
-        d.leaf("optCount", "1");
+        let options = [
+            ("storage.fips-mode-rchecksum", "on"),
+            ("transport.address-family", "inet"),
+            ("nfs.disable", "on"),
+        ];
+        d.leaf("optCount", &options.len().to_string());
         d.open("options");
-        d.open("option");
-        d.leaf("name", "transport.address-family");
-        d.leaf("value", "inet");
-        d.close("option");
+        for (name, value) in options {
+            d.open("option");
+            d.leaf("name", name);
+            d.leaf("value", value);
+            d.close("option");
+        }
         d.close("options");
         d.close("volume");
     }
     d.leaf("count", &vols.len().to_string());
+    d.close("volumes").close("volInfo");
+    d.finish()
+}
+
+/// `volume info VOL` of a volume that does not exist (errno 30806, no name in the message).
+fn volume_info_missing() -> String {
+    let mut d = Doc::cli_output(-1, 30806, "Volume does not exist");
+    d.open("volInfo").open("volumes");
+    d.leaf("count", "0");
     d.close("volumes").close("volInfo");
     d.finish()
 }
@@ -323,7 +362,10 @@ fn rebalance_report(st: &SimState, local: usize, t: &SimTask, op: i64) -> String
     let mut codes = Vec::new();
     let (mut files, mut size, mut lookups, mut failures, mut skipped, mut runtime) =
         (0, 0, 0, 0, 0, 0.0f64);
-    for (k, peer) in t.nodes.iter().enumerate() {
+    // gluster lists the other nodes first and the answering node (`localhost`) last.
+    let mut order: Vec<(usize, usize)> = t.nodes.iter().copied().enumerate().collect();
+    order.sort_by_key(|(_, peer)| *peer == local);
+    for (k, peer) in order.iter().map(|(k, p)| (*k, p)) {
         let n = node_view(t, k, *peer, now);
         d.open("node");
         d.leaf("nodeName", &peer_name(st, local, *peer));
@@ -367,6 +409,10 @@ fn rebalance_report(st: &SimState, local: usize, t: &SimTask, op: i64) -> String
     d.finish()
 }
 
+fn not_started(volume: &str) -> String {
+    format!("Rebalance not started for volume {volume}.")
+}
+
 fn rebalance(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) -> Reply {
     let Some(idx) = st.volumes.iter().position(|v| v.name == name) else {
         return refused(&format!("Volume {name} does not exist"));
@@ -403,29 +449,34 @@ fn rebalance(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) ->
             let mut d = Doc::cli_output(0, 0, "");
             d.open("volRebalance");
             d.leaf("task-id", &task.id.to_string());
+            d.leaf("op", "1");
             d.close("volRebalance");
             st.volumes[idx].rebalance = Some(task);
             ok(d.finish())
         }
+        // gluster 10.3 forgets a stopped rebalance: status and stop then say "not started".
         ["status"] => match &st.volumes[idx].rebalance {
-            None => refused(&format!("Rebalance not started for volume {name}.")),
-            Some(t) => ok(rebalance_report(st, local, t, 3)),
+            Some(t) if t.stopped_at.is_none() => ok(rebalance_report(st, local, t, 3)),
+            _ => refused_op("volRebalance", &not_started(name), 1),
         },
         ["stop"] => {
-            let running = st.volumes[idx]
+            let Some(t) = st.volumes[idx]
                 .rebalance
                 .as_ref()
-                .filter(|t| t.stopped_at.is_none() && matches!(task_status_code(t, now), 1 | 5))
-                .is_some();
-            if !running {
-                return refused(&format!("Rebalance not started for volume {name}."));
-            }
-            if let Some(t) = st.volumes[idx].rebalance.as_mut() {
-                t.stopped_at = Some(now);
-            }
-            match &st.volumes[idx].rebalance {
-                Some(t) => ok(rebalance_report(st, local, t, 2)),
-                None => refused("rebalance vanished"),
+                .filter(|t| t.stopped_at.is_none())
+            else {
+                return refused_op("volRebalance", &not_started(name), 1);
+            };
+            if matches!(task_status_code(t, now), 1 | 5) {
+                // Stopping a running task: the reply shows where each node stopped.
+                let mut stopped = t.clone();
+                stopped.stopped_at = Some(now);
+                let reply = rebalance_report(st, local, &stopped, 2);
+                st.volumes[idx].rebalance = Some(stopped);
+                ok(reply)
+            } else {
+                // Stopping a finished task is accepted and changes nothing.
+                ok(rebalance_report(st, local, t, 2))
             }
         }
         _ => usage(

@@ -87,7 +87,13 @@ impl Doc {
     }
 }
 
-/// A refusal: `opRet -1` with gluster's message.
-pub fn error(op_errno: i32, message: &str) -> String {
-    Doc::cli_output(-1, op_errno, message).finish()
+/// A refusal: `opRet -1` with gluster's message; commands that go through
+/// `cli_xml_output_str` also name their `cliOp` and repeat the message in `<output>`.
+pub fn error(op_errno: i32, message: &str, cli_op: Option<&str>) -> String {
+    let mut d = Doc::cli_output(-1, op_errno, message);
+    if let Some(op) = cli_op {
+        d.leaf("cliOp", op);
+        d.leaf("output", message);
+    }
+    d.finish()
 }
