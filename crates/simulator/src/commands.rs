@@ -23,10 +23,14 @@ fn ok(stdout: String) -> Reply {
 /// gluster's generic error number (`EG_INTRNL`).
 const EG_INTRNL: i32 = 30800;
 
-/// A refusal as `volume rebalance … start` prints it: `opRet -1`, exit 0.
-fn refused(message: &str) -> Reply {
+/// A refused `volume rebalance … start`: the reply still names the operation (`<op>`).
+fn start_refused(message: &str, op: i64) -> Reply {
+    let mut d = Doc::cli_output(-1, EG_INTRNL, message);
+    d.open("volRebalance");
+    d.leaf("op", &op.to_string());
+    d.close("volRebalance");
     Reply {
-        stdout: xml::error(EG_INTRNL, message, None),
+        stdout: d.finish(),
         stderr: String::new(),
         code: 0,
     }
@@ -409,32 +413,47 @@ fn rebalance_report(st: &SimState, local: usize, t: &SimTask, op: i64) -> String
     d.finish()
 }
 
+/// gluster's operation code of a start form: 1 start, 4 fix-layout start, 5 start force.
+fn start_op(rest: &[&str]) -> i64 {
+    match rest {
+        ["fix-layout", ..] => 4,
+        ["start", "force"] => 5,
+        _ => 1,
+    }
+}
+
 fn not_started(volume: &str) -> String {
     format!("Rebalance not started for volume {volume}.")
 }
 
 fn rebalance(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) -> Reply {
     let Some(idx) = st.volumes.iter().position(|v| v.name == name) else {
-        return refused(&format!("Volume {name} does not exist"));
+        let message = format!("Volume {name} does not exist");
+        return match rest {
+            ["status"] | ["stop"] => refused_op("volRebalance", &message, 1),
+            _ => start_refused(&message, start_op(rest)),
+        };
     };
     let now = now_secs();
     let local = opts.node;
     match rest {
         ["start"] | ["start", "force"] | ["fix-layout", "start"] => {
+            let op = start_op(rest);
             let v = &st.volumes[idx];
             if v.status_str != "Started" {
-                return refused(&format!(
-                    "Volume {name} needs to be started to perform rebalance"
-                ));
+                return start_refused(
+                    &format!("Volume {name} needs to be started to perform rebalance"),
+                    op,
+                );
             }
             if v.bricks.len() / v.replica.max(1) <= 1 {
-                return refused(&format!(
+                return start_refused(&format!(
                     "Volume {name} is not a distribute volume or contains only 1 brick.\nNot performing rebalance"
-                ));
+                ), op);
             }
             if let Some(t) = &v.rebalance {
                 if t.stopped_at.is_none() && matches!(task_status_code(t, now), 1 | 5) {
-                    return refused(&format!("Rebalance on {name} is already started"));
+                    return start_refused(&format!("Rebalance on {name} is already started"), op);
                 }
             }
             let task = SimTask {
@@ -449,7 +468,7 @@ fn rebalance(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) ->
             let mut d = Doc::cli_output(0, 0, "");
             d.open("volRebalance");
             d.leaf("task-id", &task.id.to_string());
-            d.leaf("op", "1");
+            d.leaf("op", &op.to_string());
             d.close("volRebalance");
             st.volumes[idx].rebalance = Some(task);
             ok(d.finish())

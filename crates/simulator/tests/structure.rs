@@ -1,0 +1,255 @@
+//! The simulator's XML has the element structure of real gluster 10.3 output for every command
+//! it implements, and the same exit code. Each case puts the simulator in the scenario of one
+//! real capture (fixtures/gluster-10.3 in the gluster crate) and compares the two documents'
+//! shapes: every element path, and the order of each element's distinct children.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
+use simulator::{run, Reply, SimOptions};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../gluster/tests/fixtures/gluster-10.3"
+);
+
+fn real(name: &str) -> String {
+    std::fs::read_to_string(format!("{FIXTURES}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The exit code of each capture, from MANIFEST.md.
+fn real_exit(name: &str) -> u8 {
+    let manifest = real("MANIFEST.md");
+    let row = manifest
+        .lines()
+        .find(|l| l.starts_with(&format!("| `{name}`")))
+        .unwrap_or_else(|| panic!("{name} not in MANIFEST.md"));
+    row.split('|').nth(4).unwrap().trim().parse().unwrap()
+}
+
+/// Element paths, each with the order of its distinct child names (repeats collapsed).
+fn shape(xml: &str) -> BTreeSet<String> {
+    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    let mut out = BTreeSet::new();
+    fn walk(n: roxmltree::Node, prefix: &str, out: &mut BTreeSet<String>) {
+        let path = format!("{prefix}/{}", n.tag_name().name());
+        let mut kids: Vec<&str> = Vec::new();
+        for c in n.children().filter(|c| c.is_element()) {
+            if kids.last() != Some(&c.tag_name().name()) {
+                kids.push(c.tag_name().name());
+            }
+            walk(c, &path, out);
+        }
+        let attrs: Vec<&str> = n.attributes().map(|a| a.name()).collect();
+        out.insert(format!("{path} [{}] @{}", kids.join(","), attrs.join(",")));
+    }
+    walk(doc.root_element(), "", &mut out);
+    out
+}
+
+struct Sim {
+    _dir: tempfile::TempDir,
+    opts: SimOptions,
+}
+
+impl Sim {
+    fn new(task_secs: f64) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = SimOptions {
+            state: dir.path().join("s.json"),
+            node: 0,
+            task_secs,
+        };
+        Sim { _dir: dir, opts }
+    }
+    fn run(&self, words: &str) -> Reply {
+        let mut args = vec!["--mode=script".to_owned(), "--xml".to_owned()];
+        args.extend(words.split(' ').map(str::to_owned));
+        run(&self.opts, &args)
+    }
+}
+
+fn same_shape(fixture: &str, got: &Reply) {
+    let want = real(fixture);
+    let (w, g) = (shape(&want), shape(&got.stdout));
+    let missing: Vec<_> = w.difference(&g).collect();
+    let extra: Vec<_> = g.difference(&w).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{fixture}: simulator lacks {missing:#?}\nand adds {extra:#?}"
+    );
+    assert_eq!(got.code, real_exit(fixture), "{fixture}: exit code");
+}
+
+#[test]
+fn inventory_commands() {
+    let s = Sim::new(30.0);
+    same_shape("pool-list.xml", &s.run("pool list"));
+    same_shape("peer-status.xml", &s.run("peer status"));
+    same_shape("volume-info-all.xml", &s.run("volume info"));
+    same_shape("volume-info-dist.xml", &s.run("volume info dist"));
+    same_shape("volume-info-nosuchvol.xml", &s.run("volume info nosuchvol"));
+}
+
+#[test]
+fn task_listing_commands() {
+    let s = Sim::new(0.3);
+    same_shape(
+        "volume-status-all-tasks-idle.xml",
+        &s.run("volume status all tasks"),
+    );
+    same_shape(
+        "volume-status-dist-tasks-idle.xml",
+        &s.run("volume status dist tasks"),
+    );
+    same_shape(
+        "volume-status-stopped-tasks.xml",
+        &s.run("volume status archive tasks"),
+    );
+    same_shape(
+        "volume-status-nosuchvol-tasks.xml",
+        &s.run("volume status nosuchvol tasks"),
+    );
+    s.run("volume rebalance dist start");
+    same_shape(
+        "volume-status-all-tasks-rebalance-in-progress.xml",
+        &s.run("volume status all tasks"),
+    );
+    same_shape(
+        "volume-status-dist-tasks-rebalance-in-progress.xml",
+        &s.run("volume status dist tasks"),
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    same_shape(
+        "volume-status-all-tasks-rebalance-completed.xml",
+        &s.run("volume status all tasks"),
+    );
+}
+
+#[test]
+fn rebalance_commands_and_their_refusals() {
+    let s = Sim::new(0.5);
+    same_shape(
+        "rebalance-status-never-started.xml",
+        &s.run("volume rebalance dist status"),
+    );
+    same_shape(
+        "rebalance-stop-not-running.xml",
+        &s.run("volume rebalance dist stop"),
+    );
+    same_shape(
+        "rebalance-status-nosuchvol.xml",
+        &s.run("volume rebalance nosuchvol status"),
+    );
+    same_shape(
+        "rebalance-start-nosuchvol.xml",
+        &s.run("volume rebalance nosuchvol start"),
+    );
+    same_shape(
+        "rebalance-start-single.xml",
+        &s.run("volume rebalance single start"),
+    );
+    same_shape(
+        "rebalance-start-stopped.xml",
+        &s.run("volume rebalance archive start"),
+    );
+    same_shape("rebalance-start.xml", &s.run("volume rebalance dist start"));
+    same_shape(
+        "rebalance-start-already-running.xml",
+        &s.run("volume rebalance dist start"),
+    );
+    same_shape(
+        "rebalance-start-force-already-running.xml",
+        &s.run("volume rebalance dist start force"),
+    );
+    same_shape(
+        "rebalance-fix-layout-start-while-running.xml",
+        &s.run("volume rebalance dist fix-layout start"),
+    );
+    same_shape(
+        "rebalance-status-in-progress.xml",
+        &s.run("volume rebalance dist status"),
+    );
+    std::thread::sleep(Duration::from_millis(600));
+    same_shape(
+        "rebalance-status-completed.xml",
+        &s.run("volume rebalance dist status"),
+    );
+    same_shape(
+        "rebalance-stop-after-completed.xml",
+        &s.run("volume rebalance dist stop"),
+    );
+    same_shape(
+        "volume-status-all-tasks-rebalance-completed.xml",
+        &s.run("volume status all tasks"),
+    );
+}
+
+#[test]
+fn stop_and_what_gluster_says_afterwards() {
+    let s = Sim::new(30.0);
+    same_shape(
+        "rebalance-start-force.xml",
+        &s.run("volume rebalance dist start force"),
+    );
+    same_shape("rebalance-stop.xml", &s.run("volume rebalance dist stop"));
+    same_shape(
+        "rebalance-status-stopped.xml",
+        &s.run("volume rebalance dist status"),
+    );
+    same_shape(
+        "rebalance-stop-after-stopped.xml",
+        &s.run("volume rebalance dist stop"),
+    );
+    same_shape(
+        "volume-status-all-tasks-rebalance-stopped.xml",
+        &s.run("volume status all tasks"),
+    );
+}
+
+#[test]
+fn fix_layout() {
+    let s = Sim::new(0.5);
+    same_shape(
+        "rebalance-fix-layout-start.xml",
+        &s.run("volume rebalance distrep fix-layout start"),
+    );
+    same_shape(
+        "rebalance-status-fix-layout-in-progress.xml",
+        &s.run("volume rebalance distrep status"),
+    );
+    std::thread::sleep(Duration::from_millis(600));
+    same_shape(
+        "rebalance-status-fix-layout-completed.xml",
+        &s.run("volume rebalance distrep status"),
+    );
+}
+
+#[test]
+fn glusterd_down_is_the_same_text_and_exit_code() {
+    let s = Sim::new(30.0);
+    s.run("pool list");
+    let mut state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&s.opts.state).unwrap()).unwrap();
+    state["peers"][0]["up"] = serde_json::Value::Bool(false);
+    std::fs::write(&s.opts.state, serde_json::to_vec(&state).unwrap()).unwrap();
+    let cases: BTreeMap<&str, &str> = [
+        (
+            "volume-status-all-tasks-glusterd-down.out",
+            "volume status all tasks",
+        ),
+        ("pool-list-glusterd-down.out", "pool list"),
+        (
+            "rebalance-status-glusterd-down.out",
+            "volume rebalance dist status",
+        ),
+    ]
+    .into_iter()
+    .collect();
+    for (fixture, words) in cases {
+        let got = s.run(words);
+        assert_eq!(got.stdout, real(fixture), "{fixture}");
+        assert_eq!(got.code, real_exit(fixture), "{fixture}");
+    }
+}
