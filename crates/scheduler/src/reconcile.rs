@@ -17,6 +17,18 @@ pub fn apply(
 ) -> Result<bool, PersistenceError> {
     let job = &mut rec.job;
     let mut job_changed = false;
+    // The task list reports a fix-layout as a plain rebalance; its status reply tells.
+    let fix_layout = matches!(
+        status,
+        TaskStatus::FixLayoutInProgress
+            | TaskStatus::FixLayoutStopped
+            | TaskStatus::FixLayoutCompleted
+            | TaskStatus::FixLayoutFailed
+    );
+    if fix_layout && !job.params.fix_layout {
+        job.params.fix_layout = true;
+        job_changed = true;
+    }
     if job.task_status != Some(status) {
         job.task_status = Some(status);
         job_changed = true;

@@ -454,3 +454,25 @@ fn backoff_doubles_up_to_the_limit() {
         .collect();
     assert_eq!(waits, [4, 8, 16, 30, 30, 30]);
 }
+
+#[test]
+fn an_adopted_fix_layout_is_recognised_from_its_status_reply() {
+    let mut w = world();
+    let task = Uuid::new_v4();
+    // The task list says "Rebalance, in progress"; only the status reply says fix-layout.
+    w.fake
+        .set_tasks(Ok(listed("dist", task, TaskStatus::InProgress)));
+    w.fake
+        .set_report("dist", Ok(report(task, TaskStatus::FixLayoutInProgress, 0)));
+    w.poller.run_cycle().unwrap();
+    let rec = w
+        .store
+        .read(|c| jobs::by_task_id(c, task))
+        .unwrap()
+        .unwrap();
+    assert!(rec.job.params.fix_layout);
+    assert_eq!(
+        (rec.job.status, rec.job.task_status),
+        (JobStatus::Running, Some(TaskStatus::FixLayoutInProgress))
+    );
+}

@@ -341,7 +341,11 @@ fn status_tasks(st: &SimState, only: Option<&str>) -> String {
                 d.empty("tasks");
             }
             Some(t) => {
-                let code = task_status_code(t, now);
+                // `volume status … tasks` reports a fix-layout as a plain rebalance (1/2/3/4).
+                let code = match task_status_code(t, now) {
+                    c @ 5..=8 => c - 4,
+                    c => c,
+                };
                 d.open("tasks").open("task");
                 d.leaf("type", "Rebalance");
                 d.leaf("id", &t.id.to_string());

@@ -219,6 +219,14 @@ fn fix_layout() {
         "rebalance-status-fix-layout-in-progress.xml",
         &s.run("volume rebalance distrep status"),
     );
+    let listed = s.run("volume status distrep tasks");
+    same_shape("volume-status-distrep-tasks-fix-layout.xml", &listed);
+    // Like gluster, the task list reports a fix-layout as a plain rebalance in progress.
+    assert!(
+        listed.stdout.contains("<status>1</status>"),
+        "{}",
+        listed.stdout
+    );
     std::thread::sleep(Duration::from_millis(600));
     same_shape(
         "rebalance-status-fix-layout-completed.xml",
