@@ -1,0 +1,410 @@
+#!/usr/bin/env python3
+"""End-to-end flows against a real GlusterFS pool, through the REST API only.
+
+Run by scripts/e2e-real (which brings scripts/testbed up and down). Standard library only.
+Every check compares what the service says with what gluster itself says on a node.
+Closes with a line 'N passed, M failed' and exits non-zero on any failure.
+"""
+import argparse
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTBED = os.path.join(ROOT, "scripts", "testbed")
+STATE = os.environ.get("TESTBED_DIR", "/var/lib/gluster-tasks-testbed")
+FIXTURES = os.path.join(ROOT, "crates", "gluster", "tests", "fixtures", "gluster-10.3")
+PORT = int(os.environ.get("E2E_PORT", "18190"))
+ROOT_URL = f"http://127.0.0.1:{PORT}"
+BASE = ROOT_URL + "/api/v1"
+MOUNT = "/mnt/gt-e2e-dist"
+FILES = int(os.environ.get("E2E_FILES", "2000"))
+
+ARGS = None
+CAPTURED = set()
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def tb(*args, check_rc=True, timeout=300):
+    p = subprocess.run([TESTBED, *args], capture_output=True, text=True, timeout=timeout)
+    if check_rc and p.returncode != 0:
+        raise Failure(f"testbed {' '.join(args)} failed ({p.returncode}): {p.stdout}{p.stderr}")
+    return p
+
+
+def gluster_xml(node, *args, capture=None):
+    """Runs gluster --xml on a node; returns the parsed root (refusals included)."""
+    p = tb("gluster", node, "--xml", *args, check_rc=False)
+    if capture and ARGS.capture and capture not in CAPTURED:
+        CAPTURED.add(capture)
+        save_fixture(capture, node, args, p)
+    try:
+        return ET.fromstring(p.stdout)
+    except ET.ParseError as e:
+        raise Failure(f"gluster {' '.join(args)} on {node}: not XML ({e}): {p.stdout}{p.stderr}")
+
+
+def save_fixture(name, node, args, p):
+    os.makedirs(FIXTURES, exist_ok=True)
+    when = datetime.date.today().isoformat()
+    comment = (f"<!-- captured: gluster 10.3 (Debian), 3-node testbed, {when} | command: gluster "
+               f"--mode=script --xml {' '.join(args)} | run on: {node} | exit: {p.returncode} | "
+               f"scenario: e2e {name} -->")
+    lines = p.stdout.split("\n", 1)
+    text = lines[0] + "\n" + comment + "\n" + (lines[1] if len(lines) > 1 else "")
+    with open(os.path.join(FIXTURES, f"e2e-{name}.xml"), "w") as f:
+        f.write(text)
+
+
+def op_errstr(root):
+    return (root.findtext("opErrstr") or root.findtext("output") or "").strip()
+
+
+def api(method, path, body=None, expect=None, base=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request((base or BASE) + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            status, payload = r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        status, payload = e.code, json.loads(e.read() or b"null")
+    if expect is not None:
+        check(status == expect, f"{method} {path} answered {status}, expected {expect}: {payload}")
+    return status, payload
+
+
+def wait(what, fn, timeout=300, every=0.5):
+    deadline = time.time() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.time() > deadline:
+            raise Failure(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
+def wait_job(job_id, statuses, timeout=600):
+    def done():
+        _, j = api("GET", f"/jobs/{job_id}", expect=200)
+        return j if j["status"] in statuses else None
+    return wait(f"job {job_id} to become {statuses}", done, timeout)
+
+
+def volumes():
+    _, v = api("GET", "/volumes", expect=200)
+    return {x["name"]: x for x in v["items"]}
+
+
+def node_rows(root):
+    """Per-node counters of a rebalance status/stop reply, keyed by peer UUID."""
+    rows = {}
+    for n in root.iter("node"):
+        rows[n.findtext("id")] = {
+            "files": int(n.findtext("files")), "size_bytes": int(n.findtext("size")),
+            "scanned": int(n.findtext("lookups")), "failures": int(n.findtext("failures")),
+            "skipped": int(n.findtext("skipped")), "status_code": int(n.findtext("status")),
+        }
+    return rows
+
+
+STATUS_NAMES = ["not_started", "in_progress", "stopped", "completed", "failed",
+                "fix_layout_in_progress", "fix_layout_stopped", "fix_layout_completed",
+                "fix_layout_failed", "reset_due_to_replace_brick", "reset_due_to_reset_brick"]
+
+
+def api_rows(nodes):
+    return {n["peer_id"]: {
+        "files": n["files"], "size_bytes": n["size_bytes"], "scanned": n["scanned"],
+        "failures": n["failures"], "skipped": n["skipped"],
+        "status_code": STATUS_NAMES.index(n["status"]),
+    } for n in nodes}
+
+
+def port_free(port):
+    import socket
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+class Service:
+    def __init__(self, workdir):
+        if not port_free(PORT):
+            raise Failure(f"port {PORT} is already in use (set E2E_PORT)")
+        self.log_path = os.path.join(workdir, "service.log")
+        env = dict(os.environ,
+                   GLUSTER_TASKS_POLL_ACTIVE_INTERVAL_SECS="0.5",
+                   GLUSTER_TASKS_POLL_IDLE_INTERVAL_SECS="1",
+                   GLUSTER_TASKS_POLL_INVENTORY_INTERVAL_SECS="5",
+                   GLUSTER_TASKS_GLUSTER_TIMEOUT_SECS="60",
+                   RUST_LOG="info")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [os.path.join(ROOT, "target", "release", "gluster-tasks"), "serve",
+             "--config", os.path.join(STATE, "gluster-tasks.toml"),
+             "--bind", f"127.0.0.1:{PORT}",
+             "--database-url", "sqlite:" + os.path.join(workdir, "e2e.db")],
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        try:
+            wait("the service to answer", self.healthy, timeout=60, every=0.2)
+        except BaseException:
+            self.stop()
+            raise
+
+    def healthy(self):
+        if self.proc.poll() is not None:
+            raise Failure(f"the service exited with {self.proc.returncode}")
+        try:
+            return api("GET", "/healthz", base=ROOT_URL)[0] == 200
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+# ---- flows ------------------------------------------------------------------------------
+
+def flow_inventory():
+    vols = wait("the inventory", lambda: (lambda v: v if len(v) >= 4 else None)(volumes()), 60)
+    info = gluster_xml("n1", "volume", "info", capture="volume-info")
+    for v in info.iter("volume"):
+        name = v.findtext("name")
+        check(name in vols, f"volume {name} missing from the API")
+        got = vols[name]
+        check(got["id"] == v.findtext("id"), f"{name}: id {got['id']} != {v.findtext('id')}")
+        want_type = v.findtext("typeStr").lower().replace("-", "_")
+        check(got["type"] == want_type, f"{name}: type {got['type']} != {want_type}")
+        check(got["status"] == v.findtext("statusStr").lower(), f"{name}: status {got['status']}")
+        bricks = [b.findtext("name") for b in v.iter("brick")]
+        check([b["name"] for b in got["bricks"]] == bricks, f"{name}: bricks {got['bricks']} != {bricks}")
+    check(vols["distrep"]["replica_count"] == 3 and vols["distrep"]["distribute_count"] == 2,
+          f"distrep layout {vols['distrep']}")
+    _, clusters = api("GET", "/clusters", expect=200)
+    c = clusters["items"][0]
+    check(len(c["peers"]) == 3 and all(p["connected"] for p in c["peers"]), f"peers {c['peers']}")
+    check(c["reachable"], f"cluster not reachable: {c}")
+
+
+# File i holds content(i): different sizes (4 KiB to 6 KiB), known in advance, so the suite
+# knows every checksum without trusting what it read back.
+CHECKSUM_SCRIPT = r"""
+import hashlib, json, os, sys
+root, count, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+sums, missing = {}, []
+for i in range(count):
+    d = os.path.join(root, "d%02d" % (i % 20))
+    p = os.path.join(d, "f%05d" % i)
+    if mode == "write":
+        os.makedirs(d, exist_ok=True)
+        data = hashlib.sha256(b"gluster-tasks %d" % i).digest() * (128 + (i % 64))
+        with open(p, "wb") as f:
+            f.write(data)
+    try:
+        with open(p, "rb") as f:
+            sums["f%05d" % i] = hashlib.sha256(f.read()).hexdigest()
+    except FileNotFoundError:
+        missing.append(p)
+print(json.dumps({"sums": sums, "missing": missing}))
+"""
+
+
+def expected_sums():
+    import hashlib
+    return {"f%05d" % i: hashlib.sha256(hashlib.sha256(b"gluster-tasks %d" % i).digest()
+                                        * (128 + (i % 64))).hexdigest() for i in range(FILES)}
+
+
+def checksums(mode, mount=MOUNT):
+    p = tb("exec", "n1", "python3", "-c", CHECKSUM_SCRIPT, mount, str(FILES), mode, timeout=900)
+    return json.loads(p.stdout)
+
+
+WRITTEN = {}
+
+
+def flow_write_data():
+    tb("mount", "dist", MOUNT, "n1")
+    got = checksums("write")
+    check(not got["missing"] and got["sums"] == expected_sums(), "files read back wrong right after writing")
+    WRITTEN.update(got["sums"])
+
+
+def add_brick(n):
+    brick = f"192.0.2.12:{STATE}/n2/bricks/dist-b{n}"
+    root = gluster_xml("n1", "volume", "add-brick", "dist", brick, "force")
+    check(root.findtext("opRet") == "0", f"add-brick: {op_errstr(root)}")
+    return brick
+
+
+def flow_rebalance_to_success():
+    brick = add_brick(5)
+    vol = volumes()["dist"]["id"]
+    _, job = api("POST", f"/volumes/{vol}/rebalance", {}, expect=202)
+    check(job["origin"] == "api" and job["gluster_task_id"], f"job {job}")
+    gluster_xml("n1", "volume", "rebalance", "dist", "status", capture="rebalance-status-running")
+    done = wait_job(job["id"], {"succeeded", "failed", "stopped", "unknown"})
+    check(done["status"] == "succeeded", f"job ended {done['status']}: {done.get('reason')}")
+    final = gluster_xml("n1", "volume", "rebalance", "dist", "status", capture="rebalance-status-completed")
+    want = node_rows(final)
+    _, st = api("GET", f"/volumes/{vol}/rebalance", expect=200)
+    got = api_rows(st["nodes"])
+    check(set(got) == set(want), f"nodes {sorted(got)} != gluster's {sorted(want)}")
+    check(got == want, f"per-node counters differ:\napi     {got}\ngluster {want}")
+    check(sum(r["files"] for r in got.values()) > 0, "nothing moved to the new brick")
+    check(st["completed_at"] and st["polled_at"], f"status {st}")
+    check(any(b["name"] == brick for b in volumes()["dist"]["bricks"]), "new brick not in inventory")
+
+
+def flow_rebalance_stop():
+    add_brick(6)
+    vol = volumes()["dist"]["id"]
+    tb("gluster", "n1", "volume", "set", "dist", "cluster.rebal-throttle", "lazy")
+    _, job = api("POST", f"/volumes/{vol}/rebalance", expect=202)
+    status, final = api("POST", f"/volumes/{vol}/rebalance/stop")
+    check(status == 200, f"stop answered {status}: {final}")
+    check(final["job_status"] == "stopped", f"stop reply {final}")
+    _, j = api("GET", f"/jobs/{job['id']}", expect=200)
+    check(j["status"] == "stopped", f"job {j['status']}")
+    got = api_rows(j["steps"][0]["steps"][0]["progress"]["nodes"])
+    check(got == api_rows(final["nodes"]), "job counters differ from the stop reply")
+    check(final["nodes"] and all(n["status"] == "stopped" for n in final["nodes"]),
+          f"the stop did not find a running rebalance: {final['nodes']}")
+    # gluster 10.3 forgets a stopped rebalance at once: the stop reply is its only record.
+    after = gluster_xml("n1", "volume", "rebalance", "dist", "status", capture="rebalance-status-stopped")
+    check(op_errstr(after) == "Rebalance not started for volume dist.", f"after stop: {op_errstr(after)}")
+    _, st = api("GET", f"/volumes/{vol}/rebalance", expect=200)
+    check(st["job_id"] == job["id"] and api_rows(st["nodes"]) == got, f"status after stop {st}")
+    tb("gluster", "n1", "volume", "set", "dist", "cluster.rebal-throttle", "normal")
+
+
+def flow_cli_rebalance_is_adopted():
+    root = gluster_xml("n2", "volume", "rebalance", "distrep", "start", capture="rebalance-start")
+    check(root.findtext("opRet") == "0", f"CLI start: {op_errstr(root)}")
+    task = root.findtext("volRebalance/task-id")
+
+    def adopted():
+        _, page = api("GET", "/jobs?origin=cli&kind=rebalance", expect=200)
+        return next((j for j in page["items"] if j["gluster_task_id"] == task), None)
+    job = wait("the CLI task to be adopted", adopted, 60)
+    check(job["volume_name"] == "distrep", f"adopted {job}")
+    wait_job(job["id"], {"succeeded"})
+
+
+def flow_errors_carry_gluster_wording():
+    vols = volumes()
+    for name in ("single", "stopped"):
+        root = gluster_xml("n1", "volume", "rebalance", name, "start", capture=f"rebalance-start-refused-{name}")
+        check(root.findtext("opRet") != "0", f"gluster accepted a rebalance of {name}")
+        status, p = api("POST", f"/volumes/{vols[name]['id']}/rebalance")
+        check(status == 422, f"{name}: {status} {p}")
+        check(p["detail"] == op_errstr(root) or p.get("gluster_message") == op_errstr(root),
+              f"{name}: detail {p['detail']!r} is not gluster's {op_errstr(root)!r}")
+    root = gluster_xml("n1", "volume", "rebalance", "dist", "start")
+    check(root.findtext("opRet") == "0", f"CLI start on dist: {op_errstr(root)}")
+    task = root.findtext("volRebalance/task-id")
+    status, p = api("POST", f"/volumes/{vols['dist']['id']}/rebalance")
+    check(status == 409, f"start while running: {status} {p}")
+    again = gluster_xml("n1", "volume", "rebalance", "dist", "start", capture="rebalance-start-refused-running")
+    if p["code"] == "gluster_conflict":
+        check(p["gluster_message"] == op_errstr(again), f"{p} vs {op_errstr(again)}")
+    else:
+        check(p["code"] == "task_active" and p["job_id"], f"409 without the job: {p}")
+    # The poller adopts the CLI task; let it finish so the data check reads a settled volume.
+    def adopted():
+        _, page = api("GET", f"/jobs?volume_id={vols['dist']['id']}&origin=cli", expect=200)
+        return next((j for j in page["items"] if j["gluster_task_id"] == task), None)
+    job = wait("the CLI rebalance of dist to be adopted", adopted, 60)
+    done = wait_job(job["id"], {"succeeded", "failed", "stopped", "unknown"})
+    check(done["status"] == "succeeded", f"CLI rebalance of dist ended {done['status']}")
+    final = gluster_xml("n1", "volume", "rebalance", "dist", "status")
+    check(final.findtext("volRebalance/task-id") == task
+          and final.findtext("volRebalance/aggregate/status") == "3", "gluster disagrees")
+
+
+def flow_data_intact():
+    # A fresh client: the one that wrote may hold directory layouts from before the rebalances
+    # (with lookup-optimize, gluster's default, a stale client can miss files that are there).
+    fresh = "/mnt/gt-e2e-verify"
+    tb("mount", "dist", fresh, "n1")
+    try:
+        now = checksums("read", fresh)
+    finally:
+        tb("umount", fresh, "n1", check_rc=False)
+    check(not now["missing"], f"{len(now['missing'])} files missing, e.g. {now['missing'][:3]}")
+    bad = [k for k, v in expected_sums().items() if now["sums"].get(k) != v]
+    check(not bad, f"{len(bad)} files differ from what was written, e.g. {bad[:3]}")
+    check(now["sums"] == WRITTEN, "checksums differ from those read right after writing")
+
+
+FLOWS = [flow_inventory, flow_write_data, flow_rebalance_to_success, flow_rebalance_stop,
+         flow_cli_rebalance_is_adopted, flow_errors_carry_gluster_wording, flow_data_intact]
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--capture", action="store_true", help="save the XML seen under fixtures/")
+    ARGS = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="gt-e2e-")
+    svc = Service(work)
+    passed, failed = 0, 0
+    try:
+        for flow in FLOWS:
+            t = time.time()
+            try:
+                flow()
+                passed += 1
+                print(f"ok    {flow.__name__} ({time.time() - t:.1f}s)", flush=True)
+            except Exception as e:  # noqa: BLE001 - every failure is reported, the suite goes on
+                failed += 1
+                print(f"FAIL  {flow.__name__} ({time.time() - t:.1f}s): {e}", flush=True)
+                if not isinstance(e, Failure):
+                    traceback.print_exc()
+                if flow is flow_write_data:
+                    break
+    finally:
+        svc.stop()
+        tb("umount", MOUNT, "n1", check_rc=False)
+        if failed:
+            print("---- service log (tail) ----")
+            with open(svc.log_path) as f:
+                print("".join(f.readlines()[-200:]))
+            for node in ("n1", "n2", "n3"):
+                path = os.path.join(STATE, node, "log", "glusterd.log")
+                if os.path.exists(path):
+                    print(f"---- {node} glusterd.log (tail) ----")
+                    with open(path, errors="replace") as f:
+                        print("".join(f.readlines()[-60:]))
+    print(f"e2e: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
