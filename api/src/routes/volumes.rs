@@ -5,7 +5,7 @@ use crate::error::{ApiError, Problem};
 use crate::state::{blocking, AppState};
 use actix_web::{get, web, HttpResponse};
 use persistence::repo::{jobs, volumes};
-use persistence::{JobRecord, PersistenceError, Store};
+use persistence::{JobRecord, PersistenceError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -19,17 +19,23 @@ pub struct VolumeQuery {
     pub cluster_id: Option<Uuid>,
 }
 
-fn with_activity(
-    store: &Store,
+/// A volume with its active job, or 404.
+async fn with_activity(
+    state: &AppState,
     volume_id: Uuid,
-) -> Result<Option<(domain::Volume, Option<JobRecord>)>, PersistenceError> {
-    store.read(|c| {
-        let Some(v) = volumes::get(c, volume_id)? else {
-            return Ok(None);
-        };
-        let active = jobs::active_for_volume(c, volume_id)?;
-        Ok(Some((v, active)))
+) -> Result<(domain::Volume, Option<JobRecord>), ApiError> {
+    let store = state.store.clone();
+    blocking(move || {
+        Ok(store.read(|c| {
+            let Some(v) = volumes::get(c, volume_id)? else {
+                return Ok(None);
+            };
+            let active = jobs::active_for_volume(c, volume_id)?;
+            Ok(Some((v, active)))
+        })?)
     })
+    .await?
+    .ok_or(ApiError::VolumeNotFound(volume_id))
 }
 
 /// All volumes with their bricks and current activity, by name.
@@ -83,10 +89,7 @@ pub async fn get_volume(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (store, id) = (state.store.clone(), path.into_inner());
-    let (v, active) = blocking(move || with_activity(&store, id).map_err(ApiError::from))
-        .await?
-        .ok_or(ApiError::VolumeNotFound(id))?;
+    let (v, active) = with_activity(&state, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(VolumeDto::of(&v, active.as_ref())))
 }
 
@@ -106,10 +109,7 @@ pub async fn list_bricks(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (store, id) = (state.store.clone(), path.into_inner());
-    let (v, active) = blocking(move || with_activity(&store, id).map_err(ApiError::from))
-        .await?
-        .ok_or(ApiError::VolumeNotFound(id))?;
+    let (v, active) = with_activity(&state, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(BrickList {
         items: v
             .bricks

@@ -7,6 +7,7 @@ pub mod error;
 pub mod job;
 pub mod names;
 pub mod progress;
+pub mod removal;
 pub mod task;
 pub mod volume;
 
@@ -14,5 +15,6 @@ pub use error::DomainError;
 pub use job::{Job, JobOrigin, JobStatus, Step, StepKind, StepStatus, TaskParams};
 pub use names::{BrickName, VolumeName};
 pub use progress::{aggregate_status, NodeProgress, ProgressTotals};
+pub use removal::{RemovalMode, RemovalPlan, RemovalRequest};
 pub use task::{TaskKind, TaskStatus};
 pub use volume::{Brick, Peer, Volume, VolumeLayout, VolumeStatus, VolumeType};

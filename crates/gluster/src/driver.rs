@@ -1,8 +1,8 @@
 //! The [`Gluster`] operations and the CLI implementation that runs them on a cluster's hosts.
 
 use crate::process::{self, RunError};
-use crate::{parse, DriverError, RebalanceOptions, TaskReport, VolumeInfo, VolumeTasks};
-use domain::{Peer, VolumeName};
+use crate::{parse, DriverError, HealInfo, RebalanceOptions, TaskReport, VolumeInfo, VolumeTasks};
+use domain::{BrickName, Peer, VolumeName};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use uuid::Uuid;
@@ -26,6 +26,39 @@ pub trait Gluster: Send + Sync {
     fn rebalance_status(&self, volume: &VolumeName) -> Result<TaskReport, DriverError>;
     /// `volume rebalance VOL stop`: the status as the stop left it.
     fn rebalance_stop(&self, volume: &VolumeName) -> Result<TaskReport, DriverError>;
+    /// `volume remove-brick VOL BRICK… start`: the new task's id.
+    fn remove_brick_start(
+        &self,
+        volume: &VolumeName,
+        bricks: &[BrickName],
+    ) -> Result<Option<Uuid>, DriverError>;
+    /// `volume remove-brick VOL BRICK… status`.
+    fn remove_brick_status(
+        &self,
+        volume: &VolumeName,
+        bricks: &[BrickName],
+    ) -> Result<TaskReport, DriverError>;
+    /// `volume remove-brick VOL BRICK… stop`: the status as the stop left it.
+    fn remove_brick_stop(
+        &self,
+        volume: &VolumeName,
+        bricks: &[BrickName],
+    ) -> Result<TaskReport, DriverError>;
+    /// `volume remove-brick VOL BRICK… commit`.
+    fn remove_brick_commit(
+        &self,
+        volume: &VolumeName,
+        bricks: &[BrickName],
+    ) -> Result<(), DriverError>;
+    /// `volume remove-brick VOL [replica N] BRICK… force`: removal without migration.
+    fn remove_brick_force(
+        &self,
+        volume: &VolumeName,
+        bricks: &[BrickName],
+        replica_count: Option<u32>,
+    ) -> Result<(), DriverError>;
+    /// `volume heal VOL info`: entries pending heal per brick.
+    fn heal_info(&self, volume: &VolumeName) -> Result<HealInfo, DriverError>;
 }
 
 /// How to run `gluster` for one host: the argv prefix before `--mode=script --xml …`.
@@ -129,6 +162,22 @@ impl CliDriver {
     }
 }
 
+/// `volume remove-brick VOL [replica N] BRICK… ACTION` as argv words.
+fn remove_brick_args<'a>(
+    volume: &'a VolumeName,
+    replica: Option<&'a str>,
+    bricks: &'a [BrickName],
+    action: &'a str,
+) -> Vec<&'a str> {
+    let mut args = vec!["volume", "remove-brick", volume.as_str()];
+    if let Some(r) = replica {
+        args.extend(["replica", r]);
+    }
+    args.extend(bricks.iter().map(BrickName::as_str));
+    args.push(action);
+    args
+}
+
 impl Gluster for CliDriver {
     fn pool_list(&self) -> Result<Vec<Peer>, DriverError> {
         self.call(&["pool", "list"], parse::peers)
@@ -170,6 +219,72 @@ impl Gluster for CliDriver {
         self.call(
             &["volume", "rebalance", volume.as_str(), "stop"],
             parse::rebalance_report,
+        )
+    }
+
+    fn remove_brick_start(
+        &self,
+        volume: &VolumeName,
+        bricks: &[BrickName],
+    ) -> Result<Option<Uuid>, DriverError> {
+        self.call(
+            &remove_brick_args(volume, None, bricks, "start"),
+            parse::remove_brick_done,
+        )
+    }
+
+    fn remove_brick_status(
+        &self,
+        volume: &VolumeName,
+        bricks: &[BrickName],
+    ) -> Result<TaskReport, DriverError> {
+        self.call(
+            &remove_brick_args(volume, None, bricks, "status"),
+            parse::remove_brick_report,
+        )
+    }
+
+    fn remove_brick_stop(
+        &self,
+        volume: &VolumeName,
+        bricks: &[BrickName],
+    ) -> Result<TaskReport, DriverError> {
+        self.call(
+            &remove_brick_args(volume, None, bricks, "stop"),
+            parse::remove_brick_report,
+        )
+    }
+
+    fn remove_brick_commit(
+        &self,
+        volume: &VolumeName,
+        bricks: &[BrickName],
+    ) -> Result<(), DriverError> {
+        self.call(
+            &remove_brick_args(volume, None, bricks, "commit"),
+            parse::remove_brick_done,
+        )
+        .map(|_| ())
+    }
+
+    fn remove_brick_force(
+        &self,
+        volume: &VolumeName,
+        bricks: &[BrickName],
+        replica_count: Option<u32>,
+    ) -> Result<(), DriverError> {
+        let replica = replica_count.map(|r| r.to_string());
+        self.call(
+            &remove_brick_args(volume, replica.as_deref(), bricks, "force"),
+            parse::remove_brick_done,
+        )
+        .map(|_| ())
+    }
+
+    fn heal_info(&self, volume: &VolumeName) -> Result<HealInfo, DriverError> {
+        self.call(
+            &["volume", "heal", volume.as_str(), "info"],
+            parse::heal_info,
         )
     }
 }

@@ -14,4 +14,7 @@ pub mod process;
 
 pub use driver::{CliDriver, Gluster, HostCommand};
 pub use error::{DriverError, ParseError};
-pub use model::{BrickInfo, GlusterTask, RebalanceOptions, TaskReport, VolumeInfo, VolumeTasks};
+pub use model::{
+    BrickInfo, GlusterTask, HealBrick, HealInfo, RebalanceOptions, TaskReport, VolumeInfo,
+    VolumeTasks,
+};

@@ -72,3 +72,37 @@ pub struct RebalanceOptions {
     /// `start force`.
     pub force: bool,
 }
+
+/// One brick's line of `volume heal VOL info`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealBrick {
+    /// `host:/path`.
+    pub name: String,
+    /// `Connected`, or why the brick could not be asked.
+    pub status: String,
+    /// Entries pending heal; `None` when the brick could not say (`-`).
+    pub entries: Option<i64>,
+}
+
+/// `volume heal VOL info`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HealInfo {
+    /// One row per brick.
+    pub bricks: Vec<HealBrick>,
+}
+
+impl HealInfo {
+    /// Entries pending heal on all bricks that answered.
+    pub fn pending(&self) -> i64 {
+        self.bricks.iter().filter_map(|b| b.entries).sum()
+    }
+
+    /// Bricks that could not report their entries (offline, not connected).
+    pub fn unknown(&self) -> Vec<&str> {
+        self.bricks
+            .iter()
+            .filter(|b| b.entries.is_none())
+            .map(|b| b.name.as_str())
+            .collect()
+    }
+}

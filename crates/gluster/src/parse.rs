@@ -6,7 +6,10 @@
 //! `(null)`; older releases omit `statusStr` and the aggregate status; volume `type` numbers
 //! shifted between releases, so `typeStr` is used.
 
-use crate::{BrickInfo, DriverError, GlusterTask, ParseError, TaskReport, VolumeInfo, VolumeTasks};
+use crate::{
+    BrickInfo, DriverError, GlusterTask, HealBrick, HealInfo, ParseError, TaskReport, VolumeInfo,
+    VolumeTasks,
+};
 use domain::{
     aggregate_status, NodeProgress, Peer, TaskKind, TaskStatus, VolumeLayout, VolumeStatus,
     VolumeType,
@@ -200,6 +203,33 @@ pub fn rebalance_report(xml: &str) -> Result<TaskReport, DriverError> {
 pub fn remove_brick_report(xml: &str) -> Result<TaskReport, DriverError> {
     envelope(xml, |root| {
         task_report(child(root, "volRemoveBrick").ok_or(ParseError::Missing("volRemoveBrick"))?)
+    })
+}
+
+/// `volume remove-brick … start|commit|force`: the task id, when gluster gives one. (gluster
+/// fills `opErrstr` even on success: "Remove Brick start successful".)
+pub fn remove_brick_done(xml: &str) -> Result<Option<Uuid>, DriverError> {
+    envelope(xml, |root| match child(root, "volRemoveBrick") {
+        Some(r) => opt_uuid(r, "task-id"),
+        None => Ok(None),
+    })
+}
+
+/// `volume heal VOL info`: entries pending heal per brick (`<healInfo>` precedes `opRet`).
+pub fn heal_info(xml: &str) -> Result<HealInfo, DriverError> {
+    envelope(xml, |root| {
+        let info = child(root, "healInfo").ok_or(ParseError::Missing("healInfo"))?;
+        let bricks = child(info, "bricks").ok_or(ParseError::Missing("healInfo/bricks"))?;
+        children(bricks, "brick")
+            .map(|b| {
+                Ok(HealBrick {
+                    name: req_text(b, "name")?.trim().to_owned(),
+                    status: text(b, "status").unwrap_or("").trim().to_owned(),
+                    entries: text(b, "numberOfEntries").and_then(|s| s.trim().parse().ok()),
+                })
+            })
+            .collect::<Result<Vec<_>, ParseError>>()
+            .map(|bricks| HealInfo { bricks })
     })
 }
 

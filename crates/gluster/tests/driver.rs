@@ -158,3 +158,47 @@ fn exit_zero_without_xml_is_a_transport_error() {
         "{e:?}"
     );
 }
+
+#[test]
+fn remove_brick_argv_for_every_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = r#"echo '<cliOutput><opRet>0</opRet><opErrstr>Remove Brick start successful</opErrstr><volRemoveBrick><task-id>1bea87af-d176-4044-b4a2-46724ab0f070</task-id></volRemoveBrick></cliOutput>'"#;
+    let d = CliDriver::new(vec![script(dir.path(), "h", ok)], Duration::from_secs(5));
+    let vol = VolumeName::parse("distrep").unwrap();
+    let bricks = vec![
+        domain::BrickName::parse("192.0.2.11:/b/1").unwrap(),
+        domain::BrickName::parse("192.0.2.12:/b/2").unwrap(),
+    ];
+    let base = [
+        "--mode=script",
+        "--xml",
+        "volume",
+        "remove-brick",
+        "distrep",
+    ];
+    let with =
+        |tail: &[&str]| -> Vec<String> { base.iter().chain(tail).map(|s| s.to_string()).collect() };
+    assert!(d.remove_brick_start(&vol, &bricks).unwrap().is_some());
+    assert_eq!(
+        argv(dir.path(), "h"),
+        with(&["192.0.2.11:/b/1", "192.0.2.12:/b/2", "start"])
+    );
+    d.remove_brick_commit(&vol, &bricks).unwrap();
+    assert_eq!(
+        argv(dir.path(), "h"),
+        with(&["192.0.2.11:/b/1", "192.0.2.12:/b/2", "commit"])
+    );
+    d.remove_brick_force(&vol, &bricks, Some(2)).unwrap();
+    assert_eq!(
+        argv(dir.path(), "h"),
+        with(&[
+            "replica",
+            "2",
+            "192.0.2.11:/b/1",
+            "192.0.2.12:/b/2",
+            "force"
+        ])
+    );
+    d.remove_brick_force(&vol, &bricks[..1], None).unwrap();
+    assert_eq!(argv(dir.path(), "h"), with(&["192.0.2.11:/b/1", "force"]));
+}

@@ -344,3 +344,90 @@ fn glusterd_down_prints_no_xml() {
         ));
     }
 }
+
+#[test]
+fn remove_brick_replies_and_refusals() {
+    // gluster fills opErrstr even on success; the task id is what matters.
+    for f in [
+        "remove-brick-start.xml",
+        "remove-brick-distrep-set-start.xml",
+        "remove-brick-start-after-stop.xml",
+    ] {
+        assert!(
+            parse::remove_brick_done(&fixture(f)).unwrap().is_some(),
+            "{f}"
+        );
+    }
+    for f in [
+        "remove-brick-commit.xml",
+        "remove-brick-force.xml",
+        "remove-brick-replica-reduction.xml",
+        "remove-brick-distrep-set-commit.xml",
+    ] {
+        assert!(parse::remove_brick_done(&fixture(f)).is_ok(), "{f}");
+    }
+    let refused = [
+        ("remove-brick-all-bricks.xml", "Deleting all the bricks of the volume is not allowed"),
+        ("remove-brick-distrep-wrong-count.xml", "Remove brick incorrect brick count of 2 for replica 3"),
+        ("remove-brick-distrep-not-a-set.xml", "Bricks not from same subvol for replica"),
+        ("remove-brick-commit-in-progress.xml", "use 'force' option as migration is in progress"),
+        ("remove-brick-start-again.xml", "An earlier remove-brick task exists for volume dist. Either commit it or stop it before starting a new task."),
+        ("remove-brick-other-brick-uncommitted.xml", "An earlier remove-brick task exists for volume dist. Either commit it or stop it before starting a new task."),
+    ];
+    for (f, want) in refused {
+        assert_eq!(
+            refusal(parse::remove_brick_done(&fixture(f))).1,
+            want,
+            "{f}"
+        );
+    }
+    let (errno, msg) = refusal(parse::remove_brick_done(&fixture(
+        "remove-brick-not-in-volume.xml",
+    )));
+    assert_eq!(errno, 0);
+    assert!(
+        msg.starts_with("Incorrect brick ") && msg.ends_with(" for volume dist"),
+        "{msg}"
+    );
+    for f in [
+        "remove-brick-status-never-started.xml",
+        "remove-brick-status-stopped.xml",
+        "remove-brick-status-after-commit.xml",
+    ] {
+        assert_eq!(
+            refusal(parse::remove_brick_report(&fixture(f))).1,
+            "remove-brick not started for volume dist.",
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn remove_brick_progress_only_on_the_nodes_holding_the_bricks() {
+    let r = parse::remove_brick_report(&fixture("remove-brick-status-in-progress.xml")).unwrap();
+    assert_eq!(
+        r.nodes.len(),
+        1,
+        "one brick of n1: only n1 migrates (nodeCount still says 3)"
+    );
+    let stop = parse::remove_brick_report(&fixture("remove-brick-stop.xml")).unwrap();
+    assert!(stop.nodes.iter().all(|n| n.status == TaskStatus::Stopped));
+    let set = parse::remove_brick_report(&fixture("remove-brick-distrep-set-status-completed.xml"))
+        .unwrap();
+    assert_eq!(set.status, TaskStatus::Completed);
+    assert!(set.nodes.iter().all(|n| n.failures == 0));
+}
+
+#[test]
+fn heal_info_counts_pending_entries_per_brick() {
+    let h = parse::heal_info(&fixture("heal-info-distrep.xml")).unwrap();
+    assert_eq!(h.bricks.len(), 6);
+    assert_eq!((h.pending(), h.unknown().len()), (0, 0));
+    assert!(h.bricks.iter().all(|b| b.status == "Connected"));
+    let (errno, msg) = refusal(parse::heal_info(&fixture("heal-info-dist.xml")));
+    assert_eq!(errno, 22);
+    assert!(msg.contains("supported for only volumes of replicate/disperse type"));
+    let offline = "<cliOutput><healInfo><bricks><brick hostUuid=\"x\"><name>h:/b</name><status>Transport endpoint is not connected</status><numberOfEntries>-</numberOfEntries></brick><brick><name>h:/c</name><status>Connected</status><numberOfEntries>4</numberOfEntries></brick></bricks></healInfo><opRet>0</opRet></cliOutput>";
+    let h = parse::heal_info(offline).unwrap();
+    assert_eq!((h.pending(), h.unknown()), (4, vec!["h:/b"]));
+}

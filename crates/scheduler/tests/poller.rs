@@ -5,12 +5,12 @@
 
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use domain::{
-    Job, JobOrigin, JobStatus, NodeProgress, Peer, StepStatus, TaskKind, TaskParams, TaskStatus,
-    VolumeLayout, VolumeName, VolumeStatus, VolumeType,
+    BrickName, Job, JobOrigin, JobStatus, NodeProgress, Peer, StepStatus, TaskKind, TaskParams,
+    TaskStatus, VolumeLayout, VolumeName, VolumeStatus, VolumeType,
 };
 use gluster::{
-    BrickInfo, DriverError, Gluster, GlusterTask, RebalanceOptions, TaskReport, VolumeInfo,
-    VolumeTasks,
+    BrickInfo, DriverError, Gluster, GlusterTask, HealInfo, RebalanceOptions, TaskReport,
+    VolumeInfo, VolumeTasks,
 };
 use persistence::repo::{clusters, jobs};
 use persistence::Store;
@@ -111,6 +111,62 @@ impl Gluster for FakeGluster {
         self.record(&format!("volume rebalance {v} stop"));
         self.rebalance_status(v)
     }
+    fn remove_brick_start(
+        &self,
+        v: &VolumeName,
+        b: &[BrickName],
+    ) -> Result<Option<Uuid>, DriverError> {
+        self.record(&format!("volume remove-brick {v} {} start", names(b)));
+        Ok(Some(Uuid::new_v4()))
+    }
+    fn remove_brick_status(
+        &self,
+        v: &VolumeName,
+        b: &[BrickName],
+    ) -> Result<TaskReport, DriverError> {
+        self.record(&format!("volume remove-brick {v} {} status", names(b)));
+        self.reports
+            .lock()
+            .unwrap()
+            .get(&format!("rb {v}"))
+            .cloned()
+            .unwrap_or(Err(DriverError::Gluster {
+                errno: 30800,
+                message: format!("remove-brick not started for volume {v}."),
+            }))
+    }
+    fn remove_brick_stop(
+        &self,
+        v: &VolumeName,
+        b: &[BrickName],
+    ) -> Result<TaskReport, DriverError> {
+        self.record(&format!("volume remove-brick {v} {} stop", names(b)));
+        self.remove_brick_status(v, b)
+    }
+    fn remove_brick_commit(&self, v: &VolumeName, b: &[BrickName]) -> Result<(), DriverError> {
+        self.record(&format!("volume remove-brick {v} {} commit", names(b)));
+        Ok(())
+    }
+    fn remove_brick_force(
+        &self,
+        v: &VolumeName,
+        b: &[BrickName],
+        r: Option<u32>,
+    ) -> Result<(), DriverError> {
+        self.record(&format!("volume remove-brick {v} {r:?} {} force", names(b)));
+        Ok(())
+    }
+    fn heal_info(&self, v: &VolumeName) -> Result<HealInfo, DriverError> {
+        self.record(&format!("volume heal {v} info"));
+        Ok(HealInfo::default())
+    }
+}
+
+fn names(b: &[BrickName]) -> String {
+    b.iter()
+        .map(BrickName::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn info(name: &str, n: u128, bricks: usize) -> VolumeInfo {
