@@ -12,7 +12,7 @@ const FILE_SIZE: i64 = 65_536;
 const CONNECTION_FAILED: &str =
     "Connection failed. Please check if gluster daemon is operational.\n";
 
-fn ok(stdout: String) -> Reply {
+pub(crate) fn ok(stdout: String) -> Reply {
     Reply {
         stdout,
         stderr: String::new(),
@@ -21,7 +21,7 @@ fn ok(stdout: String) -> Reply {
 }
 
 /// gluster's generic error number (`EG_INTRNL`).
-const EG_INTRNL: i32 = 30800;
+pub(crate) const EG_INTRNL: i32 = 30800;
 
 /// A refused `volume rebalance … start`: the reply still names the operation (`<op>`).
 fn start_refused(message: &str, op: i64) -> Reply {
@@ -45,7 +45,7 @@ fn refused_op(cli_op: &str, message: &str, code: u8) -> Reply {
     }
 }
 
-fn usage(message: &str) -> Reply {
+pub(crate) fn usage(message: &str) -> Reply {
     Reply {
         stdout: String::new(),
         stderr: format!("{message}\n"),
@@ -106,6 +106,9 @@ fn dispatch(st: &mut SimState, opts: &SimOptions, w: &[&str]) -> Reply {
             Some(_) => ok(status_tasks(st, Some(name))),
         },
         ["volume", "rebalance", name, rest @ ..] => rebalance(st, opts, name, rest),
+        ["volume", "remove-brick", name, rest @ ..] => {
+            crate::remove_brick::execute(st, opts, name, rest)
+        }
         _ => usage(&format!("unrecognized command: {}", w.join(" "))),
     }
 }
@@ -114,7 +117,7 @@ fn find<'a>(st: &'a SimState, name: &str) -> Option<&'a SimVolume> {
     st.volumes.iter().find(|v| v.name == name)
 }
 
-fn peer_name(st: &SimState, local: usize, idx: usize) -> String {
+pub(crate) fn peer_name(st: &SimState, local: usize, idx: usize) -> String {
     if idx == local {
         "localhost".to_owned()
     } else {
@@ -235,17 +238,17 @@ fn volume_info_missing() -> String {
 
 /// A node's view of a task at `now`: (status code, files, size, lookups, failures, skipped,
 /// runtime).
-struct NodeView {
-    status: i64,
-    files: i64,
-    size: i64,
-    lookups: i64,
-    failures: i64,
-    skipped: i64,
-    runtime: f64,
+pub(crate) struct NodeView {
+    pub(crate) status: i64,
+    pub(crate) files: i64,
+    pub(crate) size: i64,
+    pub(crate) lookups: i64,
+    pub(crate) failures: i64,
+    pub(crate) skipped: i64,
+    pub(crate) runtime: f64,
 }
 
-fn node_view(t: &SimTask, k: usize, peer: usize, now: f64) -> NodeView {
+pub(crate) fn node_view(t: &SimTask, k: usize, peer: usize, now: f64) -> NodeView {
     let n = t.nodes.len().max(1);
     // Nodes finish one after the other; the last one at the task's full duration.
     let share = if n == 1 {
@@ -274,7 +277,7 @@ fn node_view(t: &SimTask, k: usize, peer: usize, now: f64) -> NodeView {
         files,
         size: files * FILE_SIZE,
         lookups: (scanned_total as f64 * frac) as i64,
-        failures: 0,
+        failures: if status == base_done { t.failures } else { 0 },
         skipped: if t.fix_layout {
             0
         } else {
@@ -284,7 +287,7 @@ fn node_view(t: &SimTask, k: usize, peer: usize, now: f64) -> NodeView {
     }
 }
 
-fn status_str(code: i64) -> &'static str {
+pub(crate) fn status_str(code: i64) -> &'static str {
     match code {
         0 => "not started",
         1 => "in progress",
@@ -302,7 +305,7 @@ fn status_str(code: i64) -> &'static str {
 }
 
 /// The status of a task as a whole: running beats failed beats stopped beats completed.
-fn aggregate(codes: &[i64]) -> i64 {
+pub(crate) fn aggregate(codes: &[i64]) -> i64 {
     let rank = |c: i64| match c {
         1 | 5 => 4,
         4 | 8 => 3,
@@ -313,7 +316,7 @@ fn aggregate(codes: &[i64]) -> i64 {
     codes.iter().copied().max_by_key(|c| rank(*c)).unwrap_or(0)
 }
 
-fn task_status_code(t: &SimTask, now: f64) -> i64 {
+pub(crate) fn task_status_code(t: &SimTask, now: f64) -> i64 {
     let codes: Vec<i64> = t
         .nodes
         .iter()
@@ -334,6 +337,22 @@ fn status_tasks(st: &SimState, only: Option<&str>) -> String {
     {
         d.open("volume");
         d.leaf("volName", &v.name);
+        if let Some(t) = &v.remove_brick {
+            let code = task_status_code(t, now);
+            d.open("tasks").open("task");
+            d.leaf("type", "Remove brick");
+            d.leaf("id", &t.id.to_string());
+            d.leaf("status", &code.to_string());
+            d.leaf("statusStr", status_str(code));
+            d.open("params");
+            for b in &t.bricks {
+                d.leaf("brick", b);
+            }
+            d.close("params");
+            d.close("task").close("tasks");
+            d.close("volume");
+            continue;
+        }
         // A stopped task is no longer listed.
         let listed = v.rebalance.as_ref().filter(|t| t.stopped_at.is_none());
         match listed {
@@ -361,11 +380,24 @@ fn status_tasks(st: &SimState, only: Option<&str>) -> String {
 }
 
 fn rebalance_report(st: &SimState, local: usize, t: &SimTask, op: i64) -> String {
+    task_report(st, local, t, "volRebalance", Some(op))
+}
+
+/// The per-node report of a task, under `element` (`volRebalance`, `volRemoveBrick`).
+pub(crate) fn task_report(
+    st: &SimState,
+    local: usize,
+    t: &SimTask,
+    element: &str,
+    op: Option<i64>,
+) -> String {
     let now = now_secs();
     let mut d = Doc::cli_output(0, 0, "");
-    d.open("volRebalance");
+    d.open(element);
     d.leaf("task-id", &t.id.to_string());
-    d.leaf("op", &op.to_string());
+    if let Some(op) = op {
+        d.leaf("op", &op.to_string());
+    }
     d.leaf("nodeCount", &st.peers.len().to_string());
     let mut codes = Vec::new();
     let (mut files, mut size, mut lookups, mut failures, mut skipped, mut runtime) =
@@ -413,7 +445,7 @@ fn rebalance_report(st: &SimState, local: usize, t: &SimTask, op: i64) -> String
     d.leaf("statusStr", status_str(agg));
     d.leaf("runtime", &format!("{runtime:.2}"));
     d.close("aggregate");
-    d.close("volRebalance");
+    d.close(element);
     d.finish()
 }
 
@@ -455,12 +487,19 @@ fn rebalance(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) ->
                     "Volume {name} is not a distribute volume or contains only 1 brick.\nNot performing rebalance"
                 ), op);
             }
+            if v.remove_brick.is_some() {
+                return start_refused(
+                    &format!("A remove-brick task on volume {name} is not yet committed. Either commit or stop the remove-brick task."),
+                    op,
+                );
+            }
             if let Some(t) = &v.rebalance {
                 if t.stopped_at.is_none() && matches!(task_status_code(t, now), 1 | 5) {
                     return start_refused(&format!("Rebalance on {name} is already started"), op);
                 }
             }
             let task = SimTask {
+                failures: 0,
                 id: Uuid::new_v4(),
                 fix_layout: rest[0] == "fix-layout",
                 started_at: now,
@@ -479,6 +518,9 @@ fn rebalance(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) ->
         }
         // gluster 10.3 forgets a stopped rebalance: status and stop then say "not started".
         ["status"] => match &st.volumes[idx].rebalance {
+            _ if st.volumes[idx].remove_brick.is_some() => {
+                refused_op("volRebalance", &not_started(name), 1)
+            }
             Some(t) if t.stopped_at.is_none() => ok(rebalance_report(st, local, t, 3)),
             _ => refused_op("volRebalance", &not_started(name), 1),
         },

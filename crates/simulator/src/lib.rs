@@ -11,6 +11,7 @@
 //! `localhost`), `--task-secs S` (how long a new task runs, default 30).
 
 mod commands;
+mod remove_brick;
 mod state;
 mod xml;
 

@@ -58,6 +58,9 @@ pub struct SimTask {
     /// Remove-brick: the bricks being removed.
     #[serde(default)]
     pub bricks: Vec<String>,
+    /// Files per node that fail to migrate (reported once the node completes).
+    #[serde(default)]
+    pub failures: i64,
 }
 
 /// A volume.
@@ -77,6 +80,12 @@ pub struct SimVolume {
     pub bricks: Vec<SimBrick>,
     /// The last rebalance (kept after it ends, like glusterd does).
     pub rebalance: Option<SimTask>,
+    /// The remove-brick task until it is committed or stopped.
+    #[serde(default)]
+    pub remove_brick: Option<SimTask>,
+    /// Test knob: files that fail to migrate per node in the next remove-brick.
+    #[serde(default)]
+    pub migration_failures: i64,
 }
 
 impl SimVolume {
@@ -138,6 +147,8 @@ impl Default for SimState {
             replica,
             bricks,
             rebalance: None,
+            remove_brick: None,
+            migration_failures: 0,
         };
         SimState {
             peers,

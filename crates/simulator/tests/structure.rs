@@ -261,3 +261,155 @@ fn glusterd_down_is_the_same_text_and_exit_code() {
         assert_eq!(got.code, real_exit(fixture), "{fixture}");
     }
 }
+
+#[test]
+fn remove_brick_commands_and_their_refusals() {
+    let s = Sim::new(0.5);
+    // In the real capture sequence distrep had a finished rebalance listed meanwhile.
+    s.run("volume rebalance distrep start");
+    let b = |n: usize| format!("server{}:/bricks/dist/b{n}", (n - 1) % 3 + 1);
+    same_shape(
+        "remove-brick-status-never-started.xml",
+        &s.run(&format!("volume remove-brick dist {} status", b(4))),
+    );
+    same_shape(
+        "remove-brick-not-in-volume.xml",
+        &s.run("volume remove-brick dist server3:/nope start"),
+    );
+    same_shape(
+        "remove-brick-all-bricks.xml",
+        &s.run(&format!(
+            "volume remove-brick dist {} {} {} {} start",
+            b(1),
+            b(2),
+            b(3),
+            b(4)
+        )),
+    );
+    let dr = |n: usize| format!("server{}:/bricks/distrep/b{n}", (n - 1) % 3 + 1);
+    same_shape(
+        "remove-brick-distrep-wrong-count.xml",
+        &s.run(&format!(
+            "volume remove-brick distrep {} {} start",
+            dr(4),
+            dr(5)
+        )),
+    );
+    same_shape(
+        "remove-brick-distrep-not-a-set.xml",
+        &s.run(&format!(
+            "volume remove-brick distrep {} {} {} start",
+            dr(1),
+            dr(2),
+            dr(6)
+        )),
+    );
+    same_shape(
+        "remove-brick-start.xml",
+        &s.run(&format!("volume remove-brick dist {} start", b(4))),
+    );
+    same_shape(
+        "remove-brick-start-again.xml",
+        &s.run(&format!("volume remove-brick dist {} start", b(4))),
+    );
+    same_shape(
+        "remove-brick-other-brick-uncommitted.xml",
+        &s.run(&format!("volume remove-brick dist {} start", b(3))),
+    );
+    same_shape(
+        "remove-brick-status-in-progress.xml",
+        &s.run(&format!("volume remove-brick dist {} status", b(4))),
+    );
+    same_shape(
+        "volume-status-dist-tasks-remove-brick-in-progress.xml",
+        &s.run("volume status dist tasks"),
+    );
+    same_shape(
+        "rebalance-start-during-remove-brick.xml",
+        &s.run("volume rebalance dist start"),
+    );
+    same_shape(
+        "rebalance-status-during-remove-brick.xml",
+        &s.run("volume rebalance dist status"),
+    );
+    same_shape(
+        "remove-brick-commit-in-progress.xml",
+        &s.run(&format!("volume remove-brick dist {} commit", b(4))),
+    );
+    std::thread::sleep(Duration::from_millis(600));
+    same_shape(
+        "remove-brick-status-completed.xml",
+        &s.run(&format!("volume remove-brick dist {} status", b(4))),
+    );
+    same_shape(
+        "volume-status-all-tasks-remove-brick-completed.xml",
+        &s.run("volume status all tasks"),
+    );
+    same_shape(
+        "remove-brick-commit.xml",
+        &s.run(&format!("volume remove-brick dist {} commit", b(4))),
+    );
+    same_shape(
+        "remove-brick-status-after-commit.xml",
+        &s.run(&format!("volume remove-brick dist {} status", b(1))),
+    );
+    same_shape(
+        "volume-status-dist-tasks-after-commit.xml",
+        &s.run("volume status dist tasks"),
+    );
+    same_shape(
+        "remove-brick-force.xml",
+        &s.run(&format!("volume remove-brick dist {} force", b(2))),
+    );
+    same_shape(
+        "volume-info-dist-after-remove.xml",
+        &s.run("volume info dist"),
+    );
+}
+
+#[test]
+fn remove_brick_stop_and_replica_reduction() {
+    let mut s = Sim::new(0.2);
+    // In the real capture sequence another volume had a finished rebalance listed meanwhile.
+    s.run("volume rebalance dist start");
+    std::thread::sleep(Duration::from_millis(300));
+    s.opts.task_secs = 30.0;
+    let dr = |n: usize| format!("server{}:/bricks/distrep/b{n}", (n - 1) % 3 + 1);
+    let set2 = format!("{} {} {}", dr(4), dr(5), dr(6));
+    same_shape(
+        "remove-brick-distrep-set-start.xml",
+        &s.run(&format!("volume remove-brick distrep {set2} start")),
+    );
+    same_shape(
+        "remove-brick-distrep-set-status-in-progress.xml",
+        &s.run(&format!("volume remove-brick distrep {set2} status")),
+    );
+    same_shape(
+        "volume-status-distrep-tasks-remove-brick.xml",
+        &s.run("volume status distrep tasks"),
+    );
+    same_shape(
+        "remove-brick-stop.xml",
+        &s.run(&format!("volume remove-brick distrep {set2} stop")),
+    );
+    same_shape(
+        "remove-brick-status-stopped.xml",
+        &s.run(&format!("volume remove-brick distrep {set2} status")),
+    );
+    same_shape(
+        "volume-status-all-tasks-remove-brick-stopped.xml",
+        &s.run("volume status all tasks"),
+    );
+    same_shape(
+        "remove-brick-replica-reduction.xml",
+        &s.run(&format!(
+            "volume remove-brick distrep replica 2 {} {} force",
+            dr(3),
+            dr(6)
+        )),
+    );
+    same_shape(
+        "volume-info-distrep-after-reduction.xml",
+        &s.run("volume info distrep"),
+    );
+}
