@@ -172,7 +172,7 @@ fn checks(
     }
     let set = v.replica.max(1);
     if replica.is_none() && set > 1 {
-        if positions.len() % set != 0 {
+        if !positions.len().is_multiple_of(set) {
             return Some(refused(
                 0,
                 &format!(
