@@ -26,6 +26,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         (name = "clusters", description = "Managed trusted pools"),
         (name = "volumes", description = "Volumes, bricks and their current activity"),
         (name = "rebalance", description = "Rebalance a volume: start, watch, stop"),
+        (name = "remove-bricks", description = "Remove bricks: migrate, stop, commit, or force"),
         (name = "jobs", description = "Every task is a job with steps and per-node progress"),
         (name = "service", description = "Health"),
     )

@@ -347,6 +347,12 @@ pub struct JobParamsDto {
     pub force: bool,
     /// Remove-brick: the bricks.
     pub bricks: Vec<String>,
+    /// Remove-brick: commit by itself once migration completed without failures.
+    pub auto_commit: bool,
+    /// Remove-brick: data migrates first (false: forced removal).
+    pub migrate_data: bool,
+    /// Remove-brick: the new replica count, when reduced.
+    pub replica_count: Option<i32>,
 }
 
 /// A job: one gluster task as this service tracks it.
@@ -408,6 +414,9 @@ impl From<&JobRecord> for JobDto {
                 fix_layout: j.params.fix_layout,
                 force: j.params.force,
                 bricks: j.params.bricks.clone(),
+                auto_commit: j.params.auto_commit,
+                migrate_data: j.params.migrate_data,
+                replica_count: j.params.replica_count,
             },
             reason: j.reason.clone(),
             created_at: j.created_at,
@@ -501,4 +510,68 @@ pub struct RebalanceRequest {
 pub struct Health {
     /// `ok` when the database answers.
     pub status: String,
+}
+
+/// The latest remove-brick of a volume: the task status plus the bricks and whether a commit
+/// is safe now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RemoveBrickStatusDto {
+    /// The task status, as for a rebalance.
+    #[serde(flatten)]
+    pub task: TaskStatusDto,
+    /// The bricks being removed.
+    pub bricks: Vec<String>,
+    /// True only when migration completed on every node that reports, with 0 failures.
+    pub commit_allowed: bool,
+    /// Why a commit is not allowed now, when it is not.
+    pub commit_blocked_by: Option<String>,
+}
+
+impl From<&JobRecord> for RemoveBrickStatusDto {
+    fn from(rec: &JobRecord) -> Self {
+        let blocker = if rec.job.status == JobStatus::AwaitingCommit {
+            domain::commit_blocker(rec.job.task_status, &rec.nodes)
+        } else {
+            Some(format!("the job is {}", rec.job.status))
+        };
+        RemoveBrickStatusDto {
+            task: TaskStatusDto::from(rec),
+            bricks: rec.job.params.bricks.clone(),
+            commit_allowed: blocker.is_none(),
+            commit_blocked_by: blocker,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Body of `POST /volumes/{volume_id}/bricks/remove`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveBricksRequest {
+    /// Bricks as `host:/path` or brick id.
+    pub bricks: Vec<String>,
+    /// Migrate the data off the bricks first (default true). False runs `remove-brick … force`.
+    #[serde(default = "yes")]
+    pub migrate_data: bool,
+    /// Commit by itself once migration completed on every node with 0 failures.
+    #[serde(default)]
+    pub auto_commit: bool,
+    /// Reduce the replica count to this, taking the same number of bricks from every set.
+    #[serde(default)]
+    pub replica_count: Option<i32>,
+    /// Required to remove bricks without migration: their files are lost.
+    #[serde(default)]
+    pub accept_data_loss: bool,
+}
+
+/// Optional body of stop and commit: the bricks must be those that started the removal.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveBricksSelection {
+    /// The bricks of the removal (optional; checked against the job when given).
+    #[serde(default)]
+    pub bricks: Option<Vec<String>>,
 }

@@ -59,6 +59,9 @@ pub enum ApiError {
         /// The blocking job.
         job_id: Uuid,
     },
+    /// 409: committing now would not be safe (migration incomplete, files failed).
+    #[error("{0}")]
+    CommitRefused(String),
     /// 409: gluster refused because a task is running or not running.
     #[error("{0}")]
     GlusterConflict(String),
@@ -92,6 +95,7 @@ impl ApiError {
             ApiError::RouteNotFound(_) => "not_found",
             ApiError::TaskActive { .. } => "task_active",
             ApiError::GlusterConflict(_) => "gluster_conflict",
+            ApiError::CommitRefused(_) => "commit_refused",
             ApiError::GlusterRefused(_) => "gluster_refused",
             ApiError::NotEligible(_) => "not_eligible",
             ApiError::InvalidRequest(_) => "invalid_request",
@@ -109,6 +113,7 @@ impl ApiError {
             ApiError::RouteNotFound(_) => "Not found",
             ApiError::TaskActive { .. } => "A task is already active on the volume",
             ApiError::GlusterConflict(_) => "Gluster refused: conflicting task state",
+            ApiError::CommitRefused(_) => "Commit refused: the data has not safely left the bricks",
             ApiError::GlusterRefused(_) => "Gluster refused the command",
             ApiError::NotEligible(_) => "The volume cannot run this task",
             ApiError::InvalidRequest(_) => "Invalid request",
@@ -158,7 +163,9 @@ impl ResponseError for ApiError {
             | ApiError::JobNotFound(_)
             | ApiError::NoTask(_)
             | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::TaskActive { .. } | ApiError::GlusterConflict(_) => StatusCode::CONFLICT,
+            ApiError::TaskActive { .. }
+            | ApiError::GlusterConflict(_)
+            | ApiError::CommitRefused(_) => StatusCode::CONFLICT,
             ApiError::GlusterRefused(_)
             | ApiError::NotEligible(_)
             | ApiError::InvalidRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -212,6 +219,7 @@ impl From<OpError> for ApiError {
                 }
             }
             OpError::GlusterUnavailable(m) => ApiError::GlusterUnavailable(m),
+            OpError::CommitRefused(m) => ApiError::CommitRefused(m),
             OpError::ClusterNotConfigured(_) | OpError::Persistence(_) => {
                 ApiError::Internal(e.to_string())
             }

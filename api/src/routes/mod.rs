@@ -5,6 +5,7 @@ pub mod clusters;
 pub mod health;
 pub mod jobs;
 pub mod rebalance;
+pub mod remove_bricks;
 pub mod volumes;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -20,6 +21,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(rebalance::start_rebalance)
             .service(rebalance::rebalance_status)
             .service(rebalance::stop_rebalance)
+            .service(remove_bricks::start_remove_bricks)
+            .service(remove_bricks::remove_bricks_status)
+            .service(remove_bricks::stop_remove_bricks)
+            .service(remove_bricks::commit_remove_bricks)
             .service(jobs::list_jobs)
             .service(jobs::get_job),
     )

@@ -163,6 +163,15 @@ pub struct TaskParams {
     /// Remove-brick: the bricks being removed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bricks: Vec<String>,
+    /// Remove-brick: commit by itself once migration completed without failures.
+    #[serde(default)]
+    pub auto_commit: bool,
+    /// Remove-brick: data is migrated first (false: forced removal).
+    #[serde(default)]
+    pub migrate_data: bool,
+    /// Remove-brick: the new replica count, when the removal reduces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica_count: Option<i32>,
 }
 
 /// The kinds of step a job goes through.

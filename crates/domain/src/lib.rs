@@ -14,7 +14,7 @@ pub mod volume;
 pub use error::DomainError;
 pub use job::{Job, JobOrigin, JobStatus, Step, StepKind, StepStatus, TaskParams};
 pub use names::{BrickName, VolumeName};
-pub use progress::{aggregate_status, NodeProgress, ProgressTotals};
+pub use progress::{aggregate_status, commit_blocker, NodeProgress, ProgressTotals};
 pub use removal::{RemovalMode, RemovalPlan, RemovalRequest};
 pub use task::{TaskKind, TaskStatus};
 pub use volume::{Brick, Peer, Volume, VolumeLayout, VolumeStatus, VolumeType};

@@ -58,6 +58,28 @@ impl ProgressTotals {
     }
 }
 
+/// Why a finished remove-brick migration must not be committed, or `None` when it may:
+/// every node that reports must have completed, with no file failed to migrate.
+pub fn commit_blocker(status: Option<TaskStatus>, nodes: &[NodeProgress]) -> Option<String> {
+    if !status.is_some_and(TaskStatus::is_completed) || nodes.is_empty() {
+        return Some("migration has not completed".to_owned());
+    }
+    if let Some(n) = nodes.iter().find(|n| !n.status.is_completed()) {
+        return Some(format!(
+            "migration has not completed on node {} ({})",
+            n.name, n.status
+        ));
+    }
+    let failed: i64 = nodes.iter().map(|n| n.failures).sum();
+    if failed > 0 {
+        let s = if failed == 1 { "" } else { "s" };
+        return Some(format!(
+            "{failed} file{s} failed to migrate; commit would lose them"
+        ));
+    }
+    None
+}
+
 /// The status of a task as a whole, from its nodes, the way glusterd aggregates it:
 /// any node still running → running; else any failed → failed; else any stopped → stopped;
 /// else all completed → completed; no nodes (or none started) → not started.
@@ -110,6 +132,23 @@ mod tests {
                 node(FixLayoutCompleted, 0, 2.0)
             ]),
             FixLayoutCompleted
+        );
+    }
+
+    #[test]
+    fn commit_is_allowed_only_after_a_complete_migration_without_failures() {
+        use TaskStatus::*;
+        assert_eq!(
+            commit_blocker(Some(Completed), &[node(Completed, 3, 1.0)]),
+            None
+        );
+        assert!(commit_blocker(Some(InProgress), &[node(InProgress, 3, 1.0)]).is_some());
+        assert!(commit_blocker(Some(Completed), &[]).is_some());
+        let mut bad = node(Completed, 3, 1.0);
+        bad.failures = 3;
+        assert_eq!(
+            commit_blocker(Some(Completed), &[bad]).as_deref(),
+            Some("3 files failed to migrate; commit would lose them")
         );
     }
 

@@ -46,6 +46,9 @@ pub enum OpError {
         /// The refusal means a task is already running (conflict) rather than a bad request.
         conflict: bool,
     },
+    /// A commit that would not be safe (migration incomplete or files failed to migrate).
+    #[error("commit refused: {0}")]
+    CommitRefused(String),
     /// Gluster could not be reached (every host failed or timed out).
     #[error("gluster is unavailable: {0}")]
     GlusterUnavailable(String),

@@ -13,6 +13,7 @@ pub mod inventory;
 pub mod operations;
 pub mod poller;
 mod reconcile;
+pub mod removal;
 pub mod settings;
 
 pub use clock::{Clock, SystemClock};
@@ -20,4 +21,5 @@ pub use cluster::ClusterContext;
 pub use error::{OpError, PollError};
 pub use operations::Operations;
 pub use poller::{ClusterPoller, CycleReport, PollerHandle, Scheduler};
+pub use removal::{RemovalOutcome, RemoveBricks};
 pub use settings::PollSettings;

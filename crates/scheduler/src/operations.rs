@@ -27,7 +27,56 @@ impl Operations {
         }
     }
 
-    fn volume(&self, volume_id: Uuid) -> Result<(Volume, ClusterContext), OpError> {
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    pub(crate) fn wake(&self, cluster: Uuid) {
+        self.scheduler.wake(cluster);
+    }
+
+    /// Writes a pending job with its steps; a volume that already has an active job answers
+    /// 409 naming it (the database's unique index decides).
+    pub(crate) fn insert_pending(&self, volume: &Volume, job: &Job) -> Result<(), OpError> {
+        let steps = job.initial_steps();
+        match self.store.write(|c| jobs::insert(c, job, &steps)) {
+            Ok(()) => Ok(()),
+            Err(PersistenceError::ActiveJobExists) => {
+                match self.store.read(|c| jobs::active_for_volume(c, volume.id))? {
+                    Some(active) => Err(self.conflict(volume, &active)),
+                    None => Err(PersistenceError::ActiveJobExists.into()),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A start that got no answer may or may not have reached gluster: the job stays pending
+    /// with the reason; the poller attaches the task if gluster lists one, or fails the job.
+    pub(crate) fn unanswered(
+        &self,
+        job: &Job,
+        cluster: &ClusterContext,
+        e: DriverError,
+    ) -> Result<OpError, OpError> {
+        let reason = format!("start sent, answer not received: {e}");
+        self.store.write(|c| {
+            let mut rec = jobs::get(c, job.id)?.ok_or(PersistenceError::NotFound("job"))?;
+            rec.job.reason = Some(reason.clone());
+            jobs::update(c, &rec.job)
+        })?;
+        self.scheduler.wake(cluster.id);
+        Ok(OpError::GlusterUnavailable(format!(
+            "{e}; job {} stays pending until gluster shows whether the task started",
+            job.id
+        )))
+    }
+
+    pub(crate) fn volume(&self, volume_id: Uuid) -> Result<(Volume, ClusterContext), OpError> {
         let volume = self
             .store
             .read(|c| volumes::get(c, volume_id))?
@@ -40,7 +89,11 @@ impl Operations {
     }
 
     /// Re-reads the volume from gluster so eligibility is judged on fresh facts.
-    fn refresh(&self, cluster: &ClusterContext, volume: &Volume) -> Result<Volume, OpError> {
+    pub(crate) fn refresh(
+        &self,
+        cluster: &ClusterContext,
+        volume: &Volume,
+    ) -> Result<Volume, OpError> {
         let name = VolumeName::parse(&volume.name)?;
         let infos = match cluster.driver.volume_info(Some(&name)) {
             Ok(infos) => infos,
@@ -58,7 +111,7 @@ impl Operations {
         Ok(fresh)
     }
 
-    fn conflict(&self, volume: &Volume, active: &JobRecord) -> OpError {
+    pub(crate) fn conflict(&self, volume: &Volume, active: &JobRecord) -> OpError {
         OpError::ActiveJob {
             volume: volume.name.clone(),
             job_id: active.job.id,
@@ -98,21 +151,11 @@ impl Operations {
             TaskParams {
                 fix_layout: options.fix_layout,
                 force: options.force,
-                bricks: Vec::new(),
+                ..TaskParams::default()
             },
             self.clock.now(),
         );
-        let steps = job.initial_steps();
-        match self.store.write(|c| jobs::insert(c, &job, &steps)) {
-            Ok(()) => {}
-            Err(PersistenceError::ActiveJobExists) => {
-                return match self.store.read(|c| jobs::active_for_volume(c, volume_id))? {
-                    Some(active) => Err(self.conflict(&volume, &active)),
-                    None => Err(PersistenceError::ActiveJobExists.into()),
-                }
-            }
-            Err(e) => return Err(e.into()),
-        }
+        self.insert_pending(&volume, &job)?;
 
         match cluster.driver.rebalance_start(&name, options) {
             Ok(task_id) => {
@@ -136,21 +179,7 @@ impl Operations {
                 self.store.write(|c| jobs::delete(c, job.id))?;
                 Err(OpError::from_driver(e))
             }
-            Err(e) => {
-                // The start may or may not have reached gluster: keep the job pending; the
-                // poller attaches the task if gluster lists one, or fails the job after a while.
-                let reason = format!("start sent, answer not received: {e}");
-                self.store.write(|c| {
-                    let mut rec = jobs::get(c, job.id)?.ok_or(PersistenceError::NotFound("job"))?;
-                    rec.job.reason = Some(reason.clone());
-                    jobs::update(c, &rec.job)
-                })?;
-                self.scheduler.wake(cluster.id);
-                Err(OpError::GlusterUnavailable(format!(
-                    "{e}; job {} stays pending until gluster shows whether the task started",
-                    job.id
-                )))
-            }
+            Err(e) => Err(self.unanswered(&job, &cluster, e)?),
         }
     }
 

@@ -1,9 +1,12 @@
 //! The per-cluster poller and the scheduler that runs one per cluster on its own thread.
 
 use crate::inventory::to_volume;
-use crate::{reconcile, Clock, ClusterContext, PollError, PollSettings};
+use crate::{reconcile, removal, Clock, ClusterContext, PollError, PollSettings};
 use chrono::{DateTime, Utc};
-use domain::{Job, JobOrigin, JobStatus, TaskKind, TaskParams, TaskStatus, Volume, VolumeName};
+use domain::{
+    commit_blocker, BrickName, Job, JobOrigin, JobStatus, TaskKind, TaskParams, TaskStatus, Volume,
+    VolumeName,
+};
 use gluster::{DriverError, GlusterTask, TaskReport};
 use persistence::repo::{clusters, jobs, volumes};
 use persistence::{JobRecord, Store};
@@ -232,8 +235,9 @@ impl ClusterPoller {
                         | TaskStatus::FixLayoutFailed
                         | TaskStatus::FixLayoutStopped
                 ),
-                force: false,
                 bricks: task.bricks.clone(),
+                migrate_data: task.kind == TaskKind::RemoveBrick,
+                ..TaskParams::default()
             },
             now,
         );
@@ -313,9 +317,45 @@ impl ClusterPoller {
         let usable = report
             .as_ref()
             .filter(|r| r.task_id.is_none() || r.task_id == task_id);
-        Ok(self
+        let changed = self
             .store
-            .write(|c| reconcile::apply(c, &mut rec, status, usable, now))?)
+            .write(|c| reconcile::apply(c, &mut rec, status, usable, now))?;
+        if rec.job.kind == TaskKind::RemoveBrick && rec.job.status == JobStatus::AwaitingCommit {
+            return Ok(self.awaiting_commit(rec, now)? || changed);
+        }
+        Ok(changed)
+    }
+
+    /// A migration that completed: with auto-commit, commit only when every node completed
+    /// with no failures; otherwise (or without auto-commit) record why it waits.
+    fn awaiting_commit(&self, mut rec: JobRecord, now: DateTime<Utc>) -> Result<bool, PollError> {
+        let blocker = commit_blocker(rec.job.task_status, &rec.nodes);
+        if rec.job.params.auto_commit && blocker.is_none() {
+            log::info!("job {}: migration complete, committing", rec.job.id);
+            return match removal::commit(&self.store, &self.cluster, &mut rec, now) {
+                Ok(()) => Ok(true),
+                Err(e) => {
+                    let reason = format!("auto-commit failed: {e}");
+                    log::warn!("job {}: {reason}", rec.job.id);
+                    self.set_reason(&mut rec, Some(reason))
+                }
+            };
+        }
+        let reason = match blocker {
+            Some(why) => Some(format!("waiting for a commit decision: {why}")),
+            None => Some("migration complete; commit to remove the bricks".to_owned()),
+        };
+        self.set_reason(&mut rec, reason)
+    }
+
+    fn set_reason(&self, rec: &mut JobRecord, reason: Option<String>) -> Result<bool, PollError> {
+        if rec.job.reason == reason {
+            return Ok(false);
+        }
+        rec.job.reason = reason;
+        let job = rec.job.clone();
+        self.store.write(|c| jobs::update(c, &job))?;
+        Ok(true)
     }
 
     /// One status call for a followed task; `None` when gluster no longer knows it.
@@ -328,9 +368,20 @@ impl ClusterPoller {
         })?;
         let answer = match rec.job.kind {
             TaskKind::Rebalance => self.cluster.driver.rebalance_status(&name),
-            // Remove-brick status needs the brick list; until that family lands, the listed
-            // status is what the job follows.
-            TaskKind::RemoveBrick => return Ok(None),
+            TaskKind::RemoveBrick => {
+                let bricks = rec
+                    .job
+                    .params
+                    .bricks
+                    .iter()
+                    .map(|b| BrickName::parse(b))
+                    .collect::<Result<Vec<_>, _>>();
+                match bricks {
+                    Ok(b) if !b.is_empty() => self.cluster.driver.remove_brick_status(&name, &b),
+                    // No usable brick list: the listed status is all there is to follow.
+                    _ => return Ok(None),
+                }
+            }
         };
         match answer {
             Ok(r) => Ok(Some(r)),

@@ -106,6 +106,7 @@ fn dispatch(st: &mut SimState, opts: &SimOptions, w: &[&str]) -> Reply {
             Some(_) => ok(status_tasks(st, Some(name))),
         },
         ["volume", "rebalance", name, rest @ ..] => rebalance(st, opts, name, rest),
+        ["volume", "heal", name, "info"] => heal_info(st, name),
         ["volume", "remove-brick", name, rest @ ..] => {
             crate::remove_brick::execute(st, opts, name, rest)
         }
@@ -225,6 +226,36 @@ fn volume_info(st: &SimState, only: Option<&str>) -> String {
     d.leaf("count", &vols.len().to_string());
     d.close("volumes").close("volInfo");
     d.finish()
+}
+
+/// `volume heal VOL info`: `<healInfo>` comes before `opRet`; a volume without replicas is
+/// refused with errno 22 and exit code 234, as gluster does.
+fn heal_info(st: &SimState, name: &str) -> Reply {
+    let Some(v) = find(st, name) else {
+        return refused_op("volHeal", &format!("Volume {name} does not exist"), 234);
+    };
+    if v.replica <= 1 {
+        let message = format!("This command is supported for only volumes of replicate/disperse type. Volume {name} is not of type replicate/disperse");
+        return Reply {
+            stdout: format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<cliOutput>\n  <healInfo>\n    <bricks/>\n  </healInfo>\n  <opRet>-1</opRet>\n  <opErrno>22</opErrno>\n  <opErrstr>{}</opErrstr>\n</cliOutput>\n",
+                crate::xml::esc(&message)
+            ),
+            stderr: String::new(),
+            code: 234,
+        };
+    }
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<cliOutput>\n  <healInfo>\n    <bricks>\n");
+    for (b, n) in v.bricks.iter().zip(v.brick_names(&st.peers)) {
+        let uuid = st.peers.get(b.peer).map(|p| p.uuid).unwrap_or_default();
+        out.push_str(&format!(
+            "      <brick hostUuid=\"{uuid}\">\n        <name>{}</name>\n        <status>Connected</status>\n        <numberOfEntries>{}</numberOfEntries>\n      </brick>\n",
+            crate::xml::esc(&n),
+            v.pending_heals
+        ));
+    }
+    out.push_str("    </bricks>\n  </healInfo>\n  <opRet>0</opRet>\n  <opErrno>0</opErrno>\n  <opErrstr/>\n</cliOutput>\n");
+    ok(out)
 }
 
 /// `volume info VOL` of a volume that does not exist (errno 30806, no name in the message).

@@ -86,6 +86,9 @@ pub struct SimVolume {
     /// Test knob: files that fail to migrate per node in the next remove-brick.
     #[serde(default)]
     pub migration_failures: i64,
+    /// Test knob: entries pending heal on each brick.
+    #[serde(default)]
+    pub pending_heals: i64,
 }
 
 impl SimVolume {
@@ -149,6 +152,7 @@ impl Default for SimState {
             rebalance: None,
             remove_brick: None,
             migration_failures: 0,
+            pending_heals: 0,
         };
         SimState {
             peers,

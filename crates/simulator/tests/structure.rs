@@ -413,3 +413,10 @@ fn remove_brick_stop_and_replica_reduction() {
         &s.run("volume info distrep"),
     );
 }
+
+#[test]
+fn heal_info() {
+    let s = Sim::new(30.0);
+    same_shape("heal-info-distrep.xml", &s.run("volume heal distrep info"));
+    same_shape("heal-info-dist.xml", &s.run("volume heal dist info"));
+}

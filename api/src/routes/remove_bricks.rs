@@ -1,0 +1,147 @@
+//! `POST /volumes/{volume_id}/bricks/remove` and its status, stop and commit.
+
+use crate::dto::{
+    job_href, JobDto, RemoveBrickStatusDto, RemoveBricksRequest, RemoveBricksSelection,
+};
+use crate::error::{ApiError, Problem};
+use crate::routes::rebalance::optional_json;
+use crate::state::{blocking, AppState};
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpResponse};
+use domain::{RemovalRequest, TaskKind};
+use scheduler::{RemovalOutcome, RemoveBricks};
+use uuid::Uuid;
+
+/// Removes bricks. With `migrate_data` (the default) the data migrates off first: **202** and a
+/// `remove_brick` job whose steps are executing → removing bricks → committing. Without
+/// migration the removal is immediate and needs `accept_data_loss`: **200** with the job already
+/// `succeeded`. A replica reduction (`replica_count`) takes one brick per set and needs no
+/// migration; it is refused while heals are pending.
+#[utoipa::path(
+    tag = "remove-bricks",
+    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
+    request_body(content = RemoveBricksRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Migration started; the job tracks it", body = JobDto,
+            headers(("Location" = String, description = "The job's URL"))),
+        (status = 200, description = "Removed without migration; the job is on record", body = JobDto,
+            headers(("Location" = String, description = "The job's URL"))),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such volume", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A task is already active on the volume", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The removal breaks a rule (message says which) or gluster refused it", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No gluster host answered", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/volumes/{volume_id}/bricks/remove")]
+pub async fn start_remove_bricks(
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let req: RemoveBricksRequest = serde_json::from_slice(&body).map_err(|e| {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            ApiError::InvalidRequest("a body with \"bricks\" is required".into())
+        } else if e.classify() == serde_json::error::Category::Data {
+            ApiError::InvalidRequest(e.to_string())
+        } else {
+            ApiError::BadRequest(format!("the body is not valid JSON: {e}"))
+        }
+    })?;
+    let (ops, id) = (state.ops.clone(), path.into_inner());
+    let opts = RemoveBricks {
+        request: RemovalRequest {
+            bricks: req.bricks,
+            migrate_data: req.migrate_data,
+            replica_count: req.replica_count,
+            accept_data_loss: req.accept_data_loss,
+        },
+        auto_commit: req.auto_commit,
+    };
+    let outcome = blocking(move || Ok(ops.start_remove_brick(id, opts)?)).await?;
+    let (mut resp, rec) = match outcome {
+        RemovalOutcome::Started(rec) => (HttpResponse::Accepted(), rec),
+        RemovalOutcome::Removed(rec) => (HttpResponse::Ok(), rec),
+    };
+    Ok(resp
+        .insert_header((header::LOCATION, job_href(rec.job.id)))
+        .json(JobDto::from(&rec)))
+}
+
+/// The latest remove-brick of the volume as the scheduler last polled it, with the bricks and
+/// whether a commit is allowed now.
+#[utoipa::path(
+    tag = "remove-bricks",
+    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
+    responses(
+        (status = 200, description = "Latest remove-brick status", body = RemoveBrickStatusDto),
+        (status = 400, description = "Malformed volume id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such volume, or no remove-brick has run on it", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/volumes/{volume_id}/bricks/remove")]
+pub async fn remove_bricks_status(
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (ops, id) = (state.ops.clone(), path.into_inner());
+    let rec = blocking(move || Ok(ops.latest(id, TaskKind::RemoveBrick)?)).await?;
+    Ok(HttpResponse::Ok().json(RemoveBrickStatusDto::from(&rec)))
+}
+
+/// Stops the migration; the bricks stay in the volume and the job ends `stopped`.
+#[utoipa::path(
+    tag = "remove-bricks",
+    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
+    request_body(content = RemoveBricksSelection, description = "Optional", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stopped; the final status", body = RemoveBrickStatusDto),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such volume, or no active remove-brick", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Gluster refused (nothing to stop)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not the bricks that started the removal", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No gluster host answered", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/volumes/{volume_id}/bricks/remove/stop")]
+pub async fn stop_remove_bricks(
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let sel: RemoveBricksSelection = optional_json(&body)?;
+    let (ops, id) = (state.ops.clone(), path.into_inner());
+    let (rec, _) = blocking(move || Ok(ops.stop_remove_brick(id, sel.bricks.as_deref())?)).await?;
+    Ok(HttpResponse::Ok().json(RemoveBrickStatusDto::from(&rec)))
+}
+
+/// Commits a completed migration: the bricks leave the volume and the job ends `succeeded`.
+/// Refused (409) unless migration completed on every node with 0 failures.
+#[utoipa::path(
+    tag = "remove-bricks",
+    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
+    request_body(content = RemoveBricksSelection, description = "Optional", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Committed", body = JobDto),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such volume, or no active remove-brick", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Migration not complete, files failed to migrate, or gluster refused", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not the bricks that started the removal", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No gluster host answered", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/volumes/{volume_id}/bricks/remove/commit")]
+pub async fn commit_remove_bricks(
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let sel: RemoveBricksSelection = optional_json(&body)?;
+    let (ops, id) = (state.ops.clone(), path.into_inner());
+    let rec = blocking(move || Ok(ops.commit_remove_brick(id, sel.bricks.as_deref())?)).await?;
+    Ok(HttpResponse::Ok().json(JobDto::from(&rec)))
+}

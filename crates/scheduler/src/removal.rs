@@ -1,0 +1,313 @@
+//! Remove-brick operations: start (migrate or force), stop, commit — and the commit step the
+//! poller runs for auto-commit. Nothing is committed unless the data has left the bricks.
+
+use crate::inventory::to_volume;
+use crate::{reconcile, ClusterContext, OpError, Operations};
+use chrono::{DateTime, Utc};
+use domain::{
+    commit_blocker, BrickName, DomainError, Job, JobOrigin, JobStatus, RemovalMode, RemovalRequest,
+    StepKind, StepStatus, TaskKind, TaskParams, TaskStatus, Volume, VolumeName,
+};
+use gluster::{DriverError, TaskReport};
+use persistence::repo::{jobs, volumes};
+use persistence::{JobRecord, PersistenceError, Store};
+use uuid::Uuid;
+
+/// What a remove-brick request produced.
+#[derive(Debug)]
+pub enum RemovalOutcome {
+    /// Migration started; the job follows it (HTTP 202).
+    Started(JobRecord),
+    /// Removed at once without migration; the job is already `succeeded` (HTTP 200).
+    Removed(JobRecord),
+}
+
+/// Options of a remove-brick request.
+#[derive(Debug, Clone, Default)]
+pub struct RemoveBricks {
+    /// The rules' input (bricks, migrate, replica count, data-loss acceptance).
+    pub request: RemovalRequest,
+    /// Commit by itself once migration completed without failures.
+    pub auto_commit: bool,
+}
+
+fn brick_names(names: &[String]) -> Result<Vec<BrickName>, OpError> {
+    Ok(names
+        .iter()
+        .map(|n| BrickName::parse(n))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+fn refusal_as_conflict(e: DriverError) -> OpError {
+    match OpError::from_driver(e) {
+        OpError::GlusterRefused { message, .. } => OpError::GlusterRefused {
+            message,
+            conflict: true,
+        },
+        other => other,
+    }
+}
+
+/// Commits the removal recorded on `rec`: the committing step is written first, then gluster
+/// is asked, then the job ends `succeeded` and the volume is re-read. Used by the API's commit
+/// and by the poller's auto-commit.
+pub(crate) fn commit(
+    store: &Store,
+    cluster: &ClusterContext,
+    rec: &mut JobRecord,
+    now: DateTime<Utc>,
+) -> Result<(), OpError> {
+    let name = VolumeName::parse(&rec.job.volume_name)?;
+    let bricks = brick_names(&rec.job.params.bricks)?;
+    if let Some(step) = rec
+        .steps
+        .iter_mut()
+        .find(|s| s.kind == StepKind::Committing)
+    {
+        step.status = StepStatus::Running;
+        step.started_at = Some(now);
+    }
+    let steps = rec.steps.clone();
+    store.write(|c| jobs::update_steps(c, &steps))?;
+    if let Err(e) = cluster.driver.remove_brick_commit(&name, &bricks) {
+        if let Some(step) = rec
+            .steps
+            .iter_mut()
+            .find(|s| s.kind == StepKind::Committing)
+        {
+            step.status = StepStatus::Pending;
+        }
+        let steps = rec.steps.clone();
+        store.write(|c| jobs::update_steps(c, &steps))?;
+        return Err(refusal_as_conflict(e));
+    }
+    rec.job.reason = None;
+    rec.job.transition(JobStatus::Succeeded, now)?;
+    rec.job.sync_steps(&mut rec.steps, now);
+    let (job, steps) = (rec.job.clone(), rec.steps.clone());
+    store.write(|c| {
+        jobs::update(c, &job)?;
+        jobs::update_steps(c, &steps)
+    })?;
+    refresh_volume(store, cluster, &name, rec.job.volume_id, now);
+    Ok(())
+}
+
+/// Re-reads one volume after its bricks changed; a failure only delays the update to the next
+/// inventory refresh.
+fn refresh_volume(
+    store: &Store,
+    cluster: &ClusterContext,
+    name: &VolumeName,
+    volume_id: Uuid,
+    now: DateTime<Utc>,
+) {
+    match cluster.driver.volume_info(Some(name)) {
+        Ok(infos) => {
+            if let Some(info) = infos.iter().find(|i| i.id == volume_id) {
+                let v = to_volume(cluster.id, info, now);
+                if let Err(e) = store.write(|c| volumes::upsert(c, &v)) {
+                    log::warn!("volume {name}: cannot save the new brick list: {e}");
+                }
+            }
+        }
+        Err(e) => log::warn!("volume {name}: cannot re-read after removing bricks: {e}"),
+    }
+}
+
+impl Operations {
+    fn removal_job(&self, volume_id: Uuid) -> Result<(Volume, ClusterContext, JobRecord), OpError> {
+        let (volume, cluster) = self.volume(volume_id)?;
+        let rec = self
+            .store()
+            .read(|c| jobs::active_for_volume(c, volume_id))?
+            .filter(|r| r.job.kind == TaskKind::RemoveBrick)
+            .ok_or(OpError::NoTask {
+                kind: TaskKind::RemoveBrick,
+                volume: volume.name.clone(),
+            })?;
+        Ok((volume, cluster, rec))
+    }
+
+    /// gluster's rule: stop and commit name exactly the bricks that started the task.
+    fn same_bricks(
+        &self,
+        volume: &Volume,
+        rec: &JobRecord,
+        given: Option<&[String]>,
+    ) -> Result<(), OpError> {
+        let Some(given) = given else { return Ok(()) };
+        let resolved = volume.resolve_bricks(given)?;
+        let mut a: Vec<&str> = resolved.iter().map(|b| b.name.as_str()).collect();
+        let mut b: Vec<&str> = rec.job.params.bricks.iter().map(String::as_str).collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        if a != b {
+            return Err(DomainError::NotEligible(format!(
+                "the bricks must be those that started the removal: {}",
+                rec.job.params.bricks.join(", ")
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Starts a removal: with migration a task (`remove-brick … start`), without it an
+    /// immediate `remove-brick … force` whose job is on record as `succeeded`.
+    pub fn start_remove_brick(
+        &self,
+        volume_id: Uuid,
+        opts: RemoveBricks,
+    ) -> Result<RemovalOutcome, OpError> {
+        let (cached, cluster) = self.volume(volume_id)?;
+        if let Some(active) = self
+            .store()
+            .read(|c| jobs::active_for_volume(c, volume_id))?
+        {
+            return Err(self.conflict(&cached, &active));
+        }
+        let volume = self.refresh(&cluster, &cached)?;
+        let plan = volume.plan_removal(&opts.request)?;
+        let name = VolumeName::parse(&volume.name)?;
+        let bricks = brick_names(&plan.brick_names())?;
+        if plan.replica_count.is_some() {
+            self.check_no_pending_heals(&cluster, &name)?;
+        }
+        let params = TaskParams {
+            bricks: plan.brick_names(),
+            auto_commit: opts.auto_commit,
+            migrate_data: plan.mode == RemovalMode::Migrate,
+            replica_count: plan.replica_count,
+            ..TaskParams::default()
+        };
+        let job = Job::new_pending(
+            TaskKind::RemoveBrick,
+            JobOrigin::Api,
+            volume.id,
+            &volume.name,
+            cluster.id,
+            params,
+            self.now(),
+        );
+        self.insert_pending(&volume, &job)?;
+        let answer = match plan.mode {
+            RemovalMode::Migrate => cluster.driver.remove_brick_start(&name, &bricks),
+            RemovalMode::Force => {
+                let replica = plan.replica_count.and_then(|r| u32::try_from(r).ok());
+                cluster
+                    .driver
+                    .remove_brick_force(&name, &bricks, replica)
+                    .map(|()| None)
+            }
+        };
+        match answer {
+            Ok(task_id) => {
+                let now = self.now();
+                let rec = self.store().write(|c| {
+                    let mut rec = jobs::get(c, job.id)?.ok_or(PersistenceError::NotFound("job"))?;
+                    match plan.mode {
+                        RemovalMode::Migrate => {
+                            rec.job.gluster_task_id = task_id;
+                            reconcile::apply(c, &mut rec, TaskStatus::InProgress, None, now)?;
+                        }
+                        RemovalMode::Force => {
+                            rec.job.task_status = Some(TaskStatus::Completed);
+                            rec.job
+                                .transition(JobStatus::Succeeded, now)
+                                .map_err(|e| PersistenceError::Corrupt(e.to_string()))?;
+                            rec.job.sync_steps(&mut rec.steps, now);
+                            jobs::update_steps(c, &rec.steps)?;
+                        }
+                    }
+                    jobs::update(c, &rec.job)?;
+                    Ok(rec)
+                })?;
+                self.wake(cluster.id);
+                Ok(match plan.mode {
+                    RemovalMode::Migrate => RemovalOutcome::Started(rec),
+                    RemovalMode::Force => {
+                        refresh_volume(self.store(), &cluster, &name, volume.id, now);
+                        RemovalOutcome::Removed(rec)
+                    }
+                })
+            }
+            Err(e @ DriverError::Gluster { .. }) => {
+                self.store().write(|c| jobs::delete(c, job.id))?;
+                Err(OpError::from_driver(e))
+            }
+            Err(e) => Err(self.unanswered(&job, &cluster, e)?),
+        }
+    }
+
+    /// Refuses a replica reduction while heals are pending: the brick being removed may hold
+    /// the only good copy of a file.
+    fn check_no_pending_heals(
+        &self,
+        cluster: &ClusterContext,
+        name: &VolumeName,
+    ) -> Result<(), OpError> {
+        let heal = cluster
+            .driver
+            .heal_info(name)
+            .map_err(OpError::from_driver)?;
+        let unknown = heal.unknown();
+        if heal.pending() > 0 || !unknown.is_empty() {
+            let why = if unknown.is_empty() {
+                format!("{} entries are pending heal", heal.pending())
+            } else {
+                format!("bricks {} cannot report pending heals", unknown.join(", "))
+            };
+            return Err(DomainError::NotEligible(format!(
+                "{why} on volume {name}; a brick being removed may hold the only good copy. Wait until 'gluster volume heal {name} info' shows no entries"
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Stops the migration; the bricks stay in the volume and the job ends `stopped`.
+    pub fn stop_remove_brick(
+        &self,
+        volume_id: Uuid,
+        bricks: Option<&[String]>,
+    ) -> Result<(JobRecord, TaskReport), OpError> {
+        let (volume, cluster, rec) = self.removal_job(volume_id)?;
+        self.same_bricks(&volume, &rec, bricks)?;
+        let name = VolumeName::parse(&volume.name)?;
+        let report = cluster
+            .driver
+            .remove_brick_stop(&name, &brick_names(&rec.job.params.bricks)?)
+            .map_err(refusal_as_conflict)?;
+        let now = self.now();
+        let mut rec = rec;
+        self.store().write(|c| {
+            reconcile::apply(c, &mut rec, TaskStatus::Stopped, Some(&report), now)?;
+            rec.job.polled_at = Some(now);
+            jobs::update(c, &rec.job)
+        })?;
+        self.wake(cluster.id);
+        Ok((rec, report))
+    }
+
+    /// Commits a completed migration; refused unless every node completed with no failures.
+    pub fn commit_remove_brick(
+        &self,
+        volume_id: Uuid,
+        bricks: Option<&[String]>,
+    ) -> Result<JobRecord, OpError> {
+        let (volume, cluster, mut rec) = self.removal_job(volume_id)?;
+        self.same_bricks(&volume, &rec, bricks)?;
+        if rec.job.status != JobStatus::AwaitingCommit {
+            return Err(OpError::CommitRefused(format!(
+                "migration off the bricks is not complete (job {} is {})",
+                rec.job.id, rec.job.status
+            )));
+        }
+        if let Some(why) = commit_blocker(rec.job.task_status, &rec.nodes) {
+            return Err(OpError::CommitRefused(why));
+        }
+        commit(self.store(), &cluster, &mut rec, self.now())?;
+        self.wake(cluster.id);
+        Ok(rec)
+    }
+}
