@@ -78,6 +78,18 @@ pub struct CliDriver {
     hosts: Vec<HostCommand>,
     timeout: Duration,
     preferred: AtomicUsize,
+    lock_retries: u32,
+    lock_backoff: Duration,
+}
+
+/// gluster's errno for "Another transaction is in progress" (`EG_ANOTRANS`).
+pub const EG_ANOTRANS: i64 = 30802;
+
+/// glusterd refused because another command holds the cluster (or volume) lock. Such a command
+/// was not executed, so it is safe to run again.
+pub fn is_lock_contention(e: &DriverError) -> bool {
+    matches!(e, DriverError::Gluster { errno, message }
+        if *errno == EG_ANOTRANS || message.contains("Another transaction is in progress"))
 }
 
 impl CliDriver {
@@ -87,7 +99,17 @@ impl CliDriver {
             hosts,
             timeout,
             preferred: AtomicUsize::new(0),
+            lock_retries: 6,
+            lock_backoff: Duration::from_millis(250),
         }
+    }
+
+    /// How often and how patiently a command refused for lock contention is retried (the
+    /// wait doubles from `backoff`).
+    pub fn with_lock_retries(mut self, retries: u32, backoff: Duration) -> Self {
+        self.lock_retries = retries;
+        self.lock_backoff = backoff;
+        self
     }
 
     /// The address of the host that answered last (or that will be tried first).
@@ -97,11 +119,36 @@ impl CliDriver {
             .map(|h| h.address.as_str())
     }
 
-    /// Runs `gluster --mode=script --xml ARGS…` and parses the answer with `parse`.
+    /// Runs the command like [`Self::call_any_host`], again after a growing wait while
+    /// glusterd answers that another transaction holds its lock.
     fn call<T>(
         &self,
         args: &[&str],
         parse: impl Fn(&str) -> Result<T, DriverError>,
+    ) -> Result<T, DriverError> {
+        let mut wait = self.lock_backoff;
+        let mut attempt = 0;
+        loop {
+            match self.call_any_host(args, &parse) {
+                Err(e) if is_lock_contention(&e) && attempt < self.lock_retries => {
+                    attempt += 1;
+                    log::debug!(
+                        "gluster {}: lock held elsewhere, retry {attempt} in {wait:?}",
+                        args.join(" ")
+                    );
+                    std::thread::sleep(wait);
+                    wait = wait.saturating_mul(2);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Runs `gluster --mode=script --xml ARGS…` and parses the answer with `parse`.
+    fn call_any_host<T>(
+        &self,
+        args: &[&str],
+        parse: &impl Fn(&str) -> Result<T, DriverError>,
     ) -> Result<T, DriverError> {
         if self.hosts.is_empty() {
             return Err(DriverError::NoHosts);

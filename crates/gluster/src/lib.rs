@@ -12,7 +12,7 @@ pub mod model;
 pub mod parse;
 pub mod process;
 
-pub use driver::{CliDriver, Gluster, HostCommand};
+pub use driver::{is_lock_contention, CliDriver, Gluster, HostCommand, EG_ANOTRANS};
 pub use error::{DriverError, ParseError};
 pub use model::{
     BrickInfo, GlusterTask, HealBrick, HealInfo, RebalanceOptions, TaskReport, VolumeInfo,

@@ -202,3 +202,30 @@ fn remove_brick_argv_for_every_action() {
     d.remove_brick_force(&vol, &bricks[..1], None).unwrap();
     assert_eq!(argv(dir.path(), "h"), with(&["192.0.2.11:/b/1", "force"]));
 }
+
+#[test]
+fn lock_contention_is_retried_with_backoff_then_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("count");
+    // Refuses with the lock error twice, then answers.
+    let body = format!(
+        "n=$(cat '{c}' 2>/dev/null || echo 0); n=$((n+1)); echo $n > '{c}'\nif [ $n -le 2 ]; then echo '<cliOutput><opRet>-1</opRet><opErrno>30802</opErrno><opErrstr>Another transaction is in progress for dist. Please try again after some time.</opErrstr></cliOutput>'; exit 1; fi\ncat <<'X'\n{TASKS_XML}\nX",
+        c = count.display()
+    );
+    let d = CliDriver::new(vec![script(dir.path(), "h", &body)], Duration::from_secs(5))
+        .with_lock_retries(3, Duration::from_millis(10));
+    assert!(d.status_all_tasks().is_ok());
+    assert_eq!(std::fs::read_to_string(&count).unwrap().trim(), "3");
+    // Always locked: after the retries, the refusal itself comes back.
+    std::fs::write(&count, "-100").unwrap();
+    let d = CliDriver::new(vec![script(dir.path(), "h", &body)], Duration::from_secs(5))
+        .with_lock_retries(2, Duration::from_millis(10));
+    assert!(gluster::is_lock_contention(
+        &d.status_all_tasks().unwrap_err()
+    ));
+    assert_eq!(
+        std::fs::read_to_string(&count).unwrap().trim(),
+        "-97",
+        "1 call + 2 retries"
+    );
+}
