@@ -6,64 +6,19 @@
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use gluster_tasks::{app, config::Settings, server, state::AppState};
-use scheduler::{ClusterPoller, SystemClock};
+use gluster_tasks::app;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod common;
+
+use common::{env as env_with, exe, Env};
 
 /// How long a simulated task runs in these tests.
 const TASK_SECS: f64 = 3.0;
 
-struct Env {
-    dir: tempfile::TempDir,
-    state: AppState,
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        self.state.scheduler.shutdown();
-    }
-}
-
-fn exe() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_gluster-tasks"))
-}
-
-fn sim_state(dir: &Path) -> PathBuf {
-    dir.join("sim.json")
-}
-
-/// A fresh database and simulated cluster; the inventory is loaded before the first request.
 fn env() -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings {
-        database_url: format!("sqlite:{}", dir.path().join("t.db").display()),
-        clusters: vec![server::demo_cluster(
-            &exe(),
-            &sim_state(dir.path()),
-            TASK_SECS,
-        )],
-        ..Settings::default()
-    };
-    settings.poll.active_interval_secs = 0.2;
-    settings.poll.idle_interval_secs = 0.5;
-    let state = server::state(&settings).unwrap();
-    let cluster = state.scheduler.clusters()[0].clone();
-    let clock = Arc::new(SystemClock);
-    ClusterPoller::new(
-        cluster,
-        state.store.clone(),
-        clock.clone(),
-        settings.poll_settings(),
-    )
-    .run_cycle()
-    .unwrap();
-    state
-        .scheduler
-        .start(&state.store, clock, settings.poll_settings());
-    Env { dir, state }
+    env_with(TASK_SECS)
 }
 
 /// Runs the simulator as an operator would run the gluster CLI on node 1.
@@ -71,7 +26,7 @@ fn gluster_cli(env: &Env, args: &[&str]) -> std::process::Output {
     std::process::Command::new(exe())
         .arg("gluster-sim")
         .arg("--state")
-        .arg(sim_state(env.dir.path()))
+        .arg(env.sim_state())
         .args([
             "--task-secs",
             &TASK_SECS.to_string(),

@@ -5,69 +5,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 use actix_web::test::{self, TestRequest};
-use gluster_tasks::{app, config::Settings, server, state::AppState};
-use scheduler::{ClusterPoller, SystemClock};
+use gluster_tasks::app;
 use serde_json::{json, Value};
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-struct Env {
-    dir: tempfile::TempDir,
-    state: AppState,
-}
+mod common;
 
-impl Drop for Env {
-    fn drop(&mut self) {
-        self.state.scheduler.shutdown();
-    }
-}
-
-fn env(task_secs: f64) -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_gluster-tasks"));
-    let mut settings = Settings {
-        database_url: format!("sqlite:{}", dir.path().join("t.db").display()),
-        clusters: vec![server::demo_cluster(
-            &exe,
-            &dir.path().join("sim.json"),
-            task_secs,
-        )],
-        ..Settings::default()
-    };
-    settings.poll.active_interval_secs = 0.2;
-    settings.poll.idle_interval_secs = 0.5;
-    let state = server::state(&settings).unwrap();
-    let clock = Arc::new(SystemClock);
-    ClusterPoller::new(
-        state.scheduler.clusters()[0].clone(),
-        state.store.clone(),
-        clock.clone(),
-        settings.poll_settings(),
-    )
-    .run_cycle()
-    .unwrap();
-    state
-        .scheduler
-        .start(&state.store, clock, settings.poll_settings());
-    Env { dir, state }
-}
-
-/// Sets a knob of one simulated volume (`migration_failures`, `pending_heals`).
-fn knob(env: &Env, volume: &str, key: &str, value: i64) {
-    let path = env.dir.path().join("sim.json");
-    let mut s: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    for v in s["volumes"].as_array_mut().unwrap() {
-        if v["name"] == volume {
-            v[key] = json!(value);
-        }
-    }
-    std::fs::write(&path, serde_json::to_vec(&s).unwrap()).unwrap();
-}
+use common::{env, Env};
 
 /// Sets the simulator's knob: files that fail to migrate per node in the next remove-brick.
 fn fail_migrations(env: &Env, volume: &str, files: i64) {
-    knob(env, volume, "migration_failures", files);
+    env.knob(volume, "migration_failures", files);
 }
 
 macro_rules! call {
@@ -352,7 +300,7 @@ async fn replica_reduction_takes_one_brick_per_set_without_migration() {
     let dr = volume!(app, "distrep");
     let b = |i: usize| dr["bricks"][i]["name"].clone();
     // Pending heals: a brick being removed may hold the only good copy.
-    knob(&env, "distrep", "pending_heals", 2);
+    env.knob("distrep", "pending_heals", 2);
     let (s, p) = call!(
         app,
         TestRequest::post()
@@ -367,7 +315,7 @@ async fn replica_reduction_takes_one_brick_per_set_without_migration() {
             .contains("12 entries are pending heal"),
         "{p}"
     );
-    knob(&env, "distrep", "pending_heals", 0);
+    env.knob("distrep", "pending_heals", 0);
     let (s, p) = call!(
         app,
         TestRequest::post()
