@@ -319,6 +319,20 @@ def flow_rebalance_stop():
     set_option("dist", "cluster.rebal-throttle", "normal")
 
 
+def flow_cli_stop_is_recorded():
+    dist = volumes()["dist"]
+    add_brick(7)
+    set_option("dist", "cluster.rebal-throttle", "lazy")
+    try:
+        _, job = api("POST", f"/volumes/{dist['id']}/rebalance", expect=202)
+        root = gluster_xml("n2", "volume", "rebalance", "dist", "stop")
+        check(root.findtext("opRet") == "0", f"CLI stop: {op_errstr(root)}")
+    finally:
+        set_option("dist", "cluster.rebal-throttle", "normal")
+    done = wait_job(job["id"], {"stopped", "succeeded", "failed", "unknown"}, 120)
+    check(done["status"] == "stopped" and done["origin"] == "api", f"job {done['status']} ({done['origin']}): {done.get('reason')}")
+
+
 def flow_cli_rebalance_is_adopted():
     root = gluster_xml("n2", "volume", "rebalance", "distrep", "start", capture="rebalance-start")
     check(root.findtext("opRet") == "0", f"CLI start: {op_errstr(root)}")
@@ -475,7 +489,7 @@ def flow_data_intact():
 
 
 FLOWS = [flow_inventory, flow_write_data, flow_rebalance_to_success, flow_rebalance_stop,
-         flow_cli_rebalance_is_adopted, flow_errors_carry_gluster_wording,
+         flow_cli_stop_is_recorded, flow_cli_rebalance_is_adopted, flow_errors_carry_gluster_wording,
          flow_remove_brick_stop_keeps_the_bricks, flow_forced_removal_needs_accept_data_loss,
          flow_remove_brick_auto_commit, flow_remove_replica_set_then_commit, flow_data_intact]
 

@@ -507,3 +507,30 @@ async fn health_and_the_spec_are_served() {
         "the docs page is served from the binary"
     );
 }
+
+#[actix_web::test]
+async fn a_rebalance_stopped_with_the_cli_ends_stopped_and_keeps_its_origin() {
+    let env = env();
+    let app = app!(env);
+    let vol = volume_id!(app, "dist");
+    let (s, job, _, _) = call!(
+        app,
+        TestRequest::post().uri(&format!("/api/v1/volumes/{vol}/rebalance"))
+    );
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let out = gluster_cli(&env, &["volume", "rebalance", "dist", "stop"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let j = wait_job!(app, job["id"].as_str().unwrap(), "stopped");
+    assert_eq!(j["origin"], "api");
+    assert!(
+        j["reason"]
+            .as_str()
+            .unwrap()
+            .contains("stopped outside this service"),
+        "{j}"
+    );
+}

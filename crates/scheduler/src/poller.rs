@@ -300,10 +300,14 @@ impl ClusterPoller {
         let settled = listed.is_some_and(|s| s.is_terminal())
             && implied == Some(rec.job.status)
             && rec.job.task_status == listed;
-        let report = if settled {
-            None
+        let answer = if settled {
+            StatusAnswer::NotAsked
         } else {
             self.status_call(&rec)?
+        };
+        let report = match &answer {
+            StatusAnswer::Report(r) => Some(r),
+            _ => None,
         };
         let task_id = rec.job.gluster_task_id;
         let known = match &report {
@@ -311,12 +315,14 @@ impl ClusterPoller {
             _ => listed,
         };
         let Some(status) = known else {
-            return self.missed(rec, now);
+            let refused = match &answer {
+                StatusAnswer::Refused(m) => Some(m.as_str()),
+                _ => None,
+            };
+            return self.missed(rec, now, refused);
         };
         self.misses.remove(&rec.job.id);
-        let usable = report
-            .as_ref()
-            .filter(|r| r.task_id.is_none() || r.task_id == task_id);
+        let usable = report.filter(|r| r.task_id.is_none() || r.task_id == task_id);
         let changed = self
             .store
             .write(|c| reconcile::apply(c, &mut rec, status, usable, now))?;
@@ -324,6 +330,54 @@ impl ClusterPoller {
             return Ok(self.awaiting_commit(rec, now)? || changed);
         }
         Ok(changed)
+    }
+
+    /// A task that ended outside this service: a remove-brick whose bricks have all left the
+    /// volume was committed; anything else was stopped.
+    fn ended_outside(&mut self, mut rec: JobRecord, now: DateTime<Utc>) -> Result<bool, PollError> {
+        let name = VolumeName::parse(&rec.job.volume_name).map_err(|e| {
+            PollError::Driver(DriverError::Transport {
+                host: self.cluster.name.clone(),
+                message: e.to_string(),
+            })
+        })?;
+        let (next, task, reason) = if rec.job.kind == TaskKind::RemoveBrick {
+            let infos = self.cluster.driver.volume_info(Some(&name))?;
+            let info = infos.iter().find(|i| i.id == rec.job.volume_id);
+            let still_there = info.is_some_and(|i| {
+                i.bricks
+                    .iter()
+                    .any(|b| rec.job.params.bricks.contains(&b.name))
+            });
+            if let Some(i) = info {
+                let v = crate::inventory::to_volume(self.cluster.id, i, now);
+                self.store.write(|c| volumes::upsert(c, &v))?;
+            }
+            if still_there {
+                (JobStatus::Stopped, TaskStatus::Stopped, "stopped outside this service: gluster no longer has the remove-brick task and the bricks are still in the volume")
+            } else {
+                (JobStatus::Succeeded, TaskStatus::Completed, "committed outside this service: gluster no longer has the remove-brick task and the bricks have left the volume")
+            }
+        } else {
+            let stopped = if rec.job.params.fix_layout {
+                TaskStatus::FixLayoutStopped
+            } else {
+                TaskStatus::Stopped
+            };
+            (JobStatus::Stopped, stopped, "stopped outside this service: gluster no longer lists the rebalance and answers that none was started (gluster keeps no record of a stopped rebalance)")
+        };
+        if rec.job.transition(next, now).is_err() {
+            return Ok(false);
+        }
+        rec.job.task_status = Some(task);
+        rec.job.reason = Some(reason.to_owned());
+        rec.job.sync_steps(&mut rec.steps, now);
+        log::info!("job {}: {reason}", rec.job.id);
+        self.store.write(|c| {
+            jobs::update(c, &rec.job)?;
+            jobs::update_steps(c, &rec.steps)
+        })?;
+        Ok(true)
     }
 
     /// A migration that completed: with auto-commit, commit only when every node completed
@@ -358,8 +412,8 @@ impl ClusterPoller {
         Ok(true)
     }
 
-    /// One status call for a followed task; `None` when gluster no longer knows it.
-    fn status_call(&self, rec: &JobRecord) -> Result<Option<TaskReport>, PollError> {
+    /// One status call for a followed task.
+    fn status_call(&self, rec: &JobRecord) -> Result<StatusAnswer, PollError> {
         let name = VolumeName::parse(&rec.job.volume_name).map_err(|e| {
             PollError::Driver(DriverError::Transport {
                 host: self.cluster.name.clone(),
@@ -379,27 +433,40 @@ impl ClusterPoller {
                 match bricks {
                     Ok(b) if !b.is_empty() => self.cluster.driver.remove_brick_status(&name, &b),
                     // No usable brick list: the listed status is all there is to follow.
-                    _ => return Ok(None),
+                    _ => return Ok(StatusAnswer::NotAsked),
                 }
             }
         };
         match answer {
-            Ok(r) => Ok(Some(r)),
+            Ok(r) => Ok(StatusAnswer::Report(r)),
             // Gluster answered that it knows no such task: that is a miss, not a failed query.
             Err(DriverError::Gluster { message, .. }) => {
                 log::info!("job {}: status refused: {message}", rec.job.id);
-                Ok(None)
+                Ok(StatusAnswer::Refused(message))
             }
             Err(e) => Err(e.into()),
         }
     }
 
-    /// The task was neither listed nor known: after several misses the job becomes `unknown`.
-    fn missed(&mut self, mut rec: JobRecord, now: DateTime<Utc>) -> Result<bool, PollError> {
+    /// The task was neither listed nor known. After several misses in a row: if gluster
+    /// answered that no such task was started — what gluster 10.3 says of a task stopped (or a
+    /// removal committed) outside this service, since it keeps no record of it — the job ends
+    /// the way the volume shows; otherwise it becomes `unknown`.
+    fn missed(
+        &mut self,
+        mut rec: JobRecord,
+        now: DateTime<Utc>,
+        refused: Option<&str>,
+    ) -> Result<bool, PollError> {
         let n = self.misses.entry(rec.job.id).or_insert(0);
         *n += 1;
-        if *n < VANISHED_AFTER_MISSES || rec.job.status == JobStatus::Unknown {
+        let n = *n;
+        if n < VANISHED_AFTER_MISSES || rec.job.status == JobStatus::Unknown {
             return Ok(false);
+        }
+        if refused.is_some_and(|m| m.contains("not started for volume")) {
+            self.misses.remove(&rec.job.id);
+            return self.ended_outside(rec, now);
         }
         rec.job.reason = Some(format!(
             "gluster no longer reports task {} on volume {} ({} polls in a row)",
@@ -420,6 +487,16 @@ impl ClusterPoller {
         })?;
         Ok(true)
     }
+}
+
+/// What a status call learned.
+enum StatusAnswer {
+    /// gluster reported the task.
+    Report(TaskReport),
+    /// gluster answered that it has no such task (its message).
+    Refused(String),
+    /// No call was needed or possible.
+    NotAsked,
 }
 
 enum Signal {

@@ -460,6 +460,14 @@ fn a_task_nobody_knows_any_more_becomes_unknown_only_after_several_misses() {
     w.poller.run_cycle().unwrap();
     let id = running_job(&w, Some(Uuid::new_v4()), JobStatus::Running);
     w.fake.set_tasks(Ok(vec![]));
+    // An answer that is not gluster's "not started": nothing says how the task ended.
+    w.fake.set_report(
+        "dist",
+        Err(DriverError::Gluster {
+            errno: 30800,
+            message: "Commit failed on 192.0.2.13".into(),
+        }),
+    );
     for _ in 0..2 {
         w.poller.run_cycle().unwrap();
         assert_eq!(job(&w, id).job.status, JobStatus::Running);
@@ -531,4 +539,100 @@ fn an_adopted_fix_layout_is_recognised_from_its_status_reply() {
         (rec.job.status, rec.job.task_status),
         (JobStatus::Running, Some(TaskStatus::FixLayoutInProgress))
     );
+}
+
+#[test]
+fn a_rebalance_stopped_with_the_cli_ends_stopped_once_gluster_says_not_started() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let id = running_job(&w, Some(Uuid::new_v4()), JobStatus::Running);
+    // gluster 10.3 forgets a stopped rebalance: not listed, and "Rebalance not started".
+    w.fake.set_tasks(Ok(vec![]));
+    for _ in 0..2 {
+        w.poller.run_cycle().unwrap();
+        assert_eq!(
+            job(&w, id).job.status,
+            JobStatus::Running,
+            "one answer is not enough"
+        );
+    }
+    w.poller.run_cycle().unwrap();
+    let rec = job(&w, id);
+    assert_eq!(
+        (rec.job.status, rec.job.origin),
+        (JobStatus::Stopped, JobOrigin::Api)
+    );
+    assert!(rec
+        .job
+        .reason
+        .unwrap()
+        .contains("stopped outside this service"));
+    assert!(rec.job.ended_at.is_some());
+}
+
+#[test]
+fn a_failed_query_is_never_counted_as_a_miss() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let id = running_job(&w, Some(Uuid::new_v4()), JobStatus::Running);
+    w.fake.set_tasks(Ok(vec![]));
+    w.fake.set_report(
+        "dist",
+        Err(DriverError::Timeout {
+            host: "h".into(),
+            after: Duration::from_secs(1),
+        }),
+    );
+    for _ in 0..5 {
+        assert!(w.poller.run_cycle().is_err());
+    }
+    assert_eq!(job(&w, id).job.status, JobStatus::Running);
+}
+
+fn removal_job(w: &World, brick: &str) -> Uuid {
+    let mut job = Job::new_pending(
+        TaskKind::RemoveBrick,
+        JobOrigin::Api,
+        Uuid::from_u128(1001),
+        "dist",
+        w.cluster,
+        TaskParams {
+            bricks: vec![brick.into()],
+            migrate_data: true,
+            ..TaskParams::default()
+        },
+        w.clock.now(),
+    );
+    job.gluster_task_id = Some(Uuid::new_v4());
+    job.transition(JobStatus::AwaitingCommit, w.clock.now())
+        .unwrap();
+    let steps = job.initial_steps();
+    w.store.write(|c| jobs::insert(c, &job, &steps)).unwrap();
+    job.id
+}
+
+#[test]
+fn a_removal_finished_with_the_cli_ends_as_the_volume_shows() {
+    // Committed with the CLI: the brick left the volume → succeeded.
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let id = removal_job(&w, "server1:/b/dist3");
+    w.fake.volumes.lock().unwrap()[0].bricks.pop();
+    w.fake.set_tasks(Ok(vec![]));
+    for _ in 0..3 {
+        w.poller.run_cycle().unwrap();
+    }
+    let rec = job(&w, id);
+    assert_eq!(rec.job.status, JobStatus::Succeeded, "{:?}", rec.job.reason);
+    assert!(rec.job.reason.unwrap().contains("committed outside"));
+
+    // Stopped with the CLI: the brick is still there → stopped.
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let id = removal_job(&w, "server1:/b/dist3");
+    w.fake.set_tasks(Ok(vec![]));
+    for _ in 0..3 {
+        w.poller.run_cycle().unwrap();
+    }
+    assert_eq!(job(&w, id).job.status, JobStatus::Stopped);
 }
