@@ -1,7 +1,11 @@
-//! Runs one command as an argv with a timeout; a command that overruns is killed and reaped.
+//! Runs one command as an argv with a timeout; a command that overruns is killed — with every
+//! process it started (its process group) — and reaped.
 
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::Duration;
 use wait_timeout::ChildExt;
@@ -39,6 +43,8 @@ pub fn run(argv: &[String], timeout: Duration) -> Result<Finished, RunError> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own process group, so a timeout also kills what a prefix like ssh started.
+        .process_group(0)
         .spawn()
         .map_err(RunError::Spawn)?;
     // Drain both pipes on their own threads so a chatty command cannot block on a full pipe.
@@ -66,13 +72,11 @@ pub fn run(argv: &[String], timeout: Duration) -> Result<Finished, RunError> {
     let status = match child.wait_timeout(timeout) {
         Ok(Some(status)) => status,
         Ok(None) => {
-            let _ = child.kill();
-            let _ = child.wait();
+            kill_group(&mut child);
             return Err(RunError::TimedOut);
         }
         Err(e) => {
-            let _ = child.kill();
-            let _ = child.wait();
+            kill_group(&mut child);
             return Err(RunError::Wait(e));
         }
     };
@@ -81,6 +85,21 @@ pub fn run(argv: &[String], timeout: Duration) -> Result<Finished, RunError> {
         stdout: out.join().unwrap_or_default(),
         stderr: err.join().unwrap_or_default(),
     })
+}
+
+/// Kills the child's whole process group, then reaps the child.
+fn kill_group(child: &mut Child) {
+    match i32::try_from(child.id()) {
+        Ok(pid) => {
+            if killpg(Pid::from_raw(pid), Signal::SIGKILL).is_err() {
+                let _ = child.kill();
+            }
+        }
+        Err(_) => {
+            let _ = child.kill();
+        }
+    }
+    let _ = child.wait();
 }
 
 #[cfg(test)]
@@ -117,6 +136,32 @@ mod tests {
         let r = run(&argv(&["sleep", "30"]), Duration::from_millis(200));
         assert!(matches!(r, Err(RunError::TimedOut)));
         assert!(start.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_timeout_kills_the_processes_the_command_started_too() {
+        let dir = std::env::temp_dir().join(format!("gt-pg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pidfile = dir.join("grandchild.pid");
+        // The shell starts a long sleep in the background (a grandchild) and then hangs.
+        let script = format!("sleep 60 & echo $! > '{}'; wait", pidfile.display());
+        let start = Instant::now();
+        let r = run(&argv(&["sh", "-c", &script]), Duration::from_millis(300));
+        assert!(matches!(r, Err(RunError::TimedOut)));
+        assert!(start.elapsed() < Duration::from_secs(5));
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // Give the kernel a moment, then the grandchild must be gone (or a zombie of init).
+        let gone = (0..50).any(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            stat.is_empty() || stat.split_whitespace().nth(2) == Some("Z")
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(gone, "the background sleep {pid} outlived the timeout");
     }
 
     #[test]
