@@ -283,19 +283,20 @@ impl ClusterPoller {
             rec.job.volume_name,
             self.settings.pending_timeout.as_secs()
         ));
-        if rec.job.transition(JobStatus::Failed, now).is_ok() {
-            rec.job.sync_steps(&mut rec.steps, now);
-            self.store.write(|c| {
-                jobs::update(c, &rec.job)?;
-                jobs::update_steps(c, &rec.steps)
-            })?;
-        }
+        let reason = rec.job.reason.take();
+        self.finish(rec.job.id, now, move |job| {
+            // Still waiting for its task id: a job that got one meanwhile is not expired.
+            job.gluster_task_id.is_none() && {
+                job.reason = reason;
+                job.transition(JobStatus::Failed, now).is_ok()
+            }
+        })?;
         Ok(())
     }
 
     /// Asks for the task's status when needed and applies what gluster says.
     fn follow(&mut self, f: Followed, now: DateTime<Utc>) -> Result<bool, PollError> {
-        let Followed { mut rec, listed } = f;
+        let Followed { rec, listed } = f;
         let implied = listed.map(|s| JobStatus::for_task(rec.job.kind, s));
         let settled = listed.is_some_and(|s| s.is_terminal())
             && implied == Some(rec.job.status)
@@ -323,9 +324,19 @@ impl ClusterPoller {
         };
         self.misses.remove(&rec.job.id);
         let usable = report.filter(|r| r.task_id.is_none() || r.task_id == task_id);
-        let changed = self
-            .store
-            .write(|c| reconcile::apply(c, &mut rec, status, usable, now))?;
+        // Apply to the job as it is now: the API may have stopped or committed it while this
+        // cycle was asking gluster, and an ended job never changes again.
+        let applied = self.store.write(|c| {
+            let Some(mut fresh) = still_active(c, rec.job.id)? else {
+                return Ok(None);
+            };
+            let changed = reconcile::apply(c, &mut fresh, status, usable, now)?;
+            Ok(Some((fresh, changed)))
+        })?;
+        let Some((fresh, changed)) = applied else {
+            return Ok(false);
+        };
+        let rec = fresh;
         if rec.job.kind == TaskKind::RemoveBrick && rec.job.status == JobStatus::AwaitingCommit {
             return Ok(self.awaiting_commit(rec, now)? || changed);
         }
@@ -334,7 +345,7 @@ impl ClusterPoller {
 
     /// A task that ended outside this service: a remove-brick whose bricks have all left the
     /// volume was committed; anything else was stopped.
-    fn ended_outside(&mut self, mut rec: JobRecord, now: DateTime<Utc>) -> Result<bool, PollError> {
+    fn ended_outside(&mut self, rec: JobRecord, now: DateTime<Utc>) -> Result<bool, PollError> {
         let name = VolumeName::parse(&rec.job.volume_name).map_err(|e| {
             PollError::Driver(DriverError::Transport {
                 host: self.cluster.name.clone(),
@@ -366,18 +377,34 @@ impl ClusterPoller {
             };
             (JobStatus::Stopped, stopped, "stopped outside this service: gluster no longer lists the rebalance and answers that none was started (gluster keeps no record of a stopped rebalance)")
         };
-        if rec.job.transition(next, now).is_err() {
-            return Ok(false);
-        }
-        rec.job.task_status = Some(task);
-        rec.job.reason = Some(reason.to_owned());
-        rec.job.sync_steps(&mut rec.steps, now);
         log::info!("job {}: {reason}", rec.job.id);
-        self.store.write(|c| {
+        self.finish(rec.job.id, now, move |job| {
+            job.task_status = Some(task);
+            job.reason = Some(reason.to_owned());
+            job.transition(next, now).is_ok()
+        })
+    }
+
+    /// Changes a job that is still active, re-read inside the transaction; `change` returns
+    /// whether it moved the job. Jobs that ended meanwhile are left alone.
+    fn finish(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        change: impl FnOnce(&mut domain::Job) -> bool,
+    ) -> Result<bool, PollError> {
+        Ok(self.store.write(|c| {
+            let Some(mut rec) = still_active(c, id)? else {
+                return Ok(false);
+            };
+            if !change(&mut rec.job) {
+                return Ok(false);
+            }
+            rec.job.sync_steps(&mut rec.steps, now);
             jobs::update(c, &rec.job)?;
-            jobs::update_steps(c, &rec.steps)
-        })?;
-        Ok(true)
+            jobs::update_steps(c, &rec.steps)?;
+            Ok(true)
+        })?)
     }
 
     /// A migration that completed: with auto-commit, commit only when every node completed
@@ -477,16 +504,20 @@ impl ClusterPoller {
             rec.job.volume_name,
             n
         ));
-        if rec.job.transition(JobStatus::Unknown, now).is_err() {
-            return Ok(false);
-        }
-        rec.job.sync_steps(&mut rec.steps, now);
-        self.store.write(|c| {
-            jobs::update(c, &rec.job)?;
-            jobs::update_steps(c, &rec.steps)
-        })?;
-        Ok(true)
+        let reason = rec.job.reason.take();
+        self.finish(rec.job.id, now, move |job| {
+            job.reason = reason;
+            job.transition(JobStatus::Unknown, now).is_ok()
+        })
     }
+}
+
+/// The job, re-read inside the current transaction, unless it has ended meanwhile.
+fn still_active(
+    c: &mut persistence::DbConnection,
+    id: Uuid,
+) -> Result<Option<JobRecord>, persistence::PersistenceError> {
+    Ok(jobs::get(c, id)?.filter(|r| !r.job.status.is_terminal()))
 }
 
 /// What a status call learned.

@@ -42,6 +42,8 @@ struct FakeGluster {
     volumes: Mutex<Vec<VolumeInfo>>,
     tasks: Mutex<Result<Vec<VolumeTasks>, DriverError>>,
     reports: Mutex<HashMap<String, Result<TaskReport, DriverError>>>,
+    /// Runs once inside the next status call: something else changing the job meanwhile.
+    during_status: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 impl Default for FakeGluster {
@@ -51,6 +53,7 @@ impl Default for FakeGluster {
             volumes: Mutex::default(),
             tasks: Mutex::new(Ok(Vec::new())),
             reports: Mutex::default(),
+            during_status: Mutex::default(),
         }
     }
 }
@@ -97,6 +100,9 @@ impl Gluster for FakeGluster {
     }
     fn rebalance_status(&self, v: &VolumeName) -> Result<TaskReport, DriverError> {
         self.record(&format!("volume rebalance {v} status"));
+        if let Some(f) = self.during_status.lock().unwrap().take() {
+            f();
+        }
         self.reports
             .lock()
             .unwrap()
@@ -635,4 +641,36 @@ fn a_removal_finished_with_the_cli_ends_as_the_volume_shows() {
         w.poller.run_cycle().unwrap();
     }
     assert_eq!(job(&w, id).job.status, JobStatus::Stopped);
+}
+
+#[test]
+fn a_job_stopped_while_the_poller_asks_gluster_stays_stopped() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let task = Uuid::new_v4();
+    let id = running_job(&w, Some(task), JobStatus::Running);
+    w.fake
+        .set_tasks(Ok(listed("dist", task, TaskStatus::InProgress)));
+    w.fake
+        .set_report("dist", Ok(report(task, TaskStatus::InProgress, 10)));
+    // The API stops the job while this cycle waits for gluster's answer.
+    let (store, at) = (w.store.clone(), w.clock.now());
+    *w.fake.during_status.lock().unwrap() = Some(Box::new(move || {
+        store
+            .write(|c| {
+                let mut rec = jobs::get(c, id)?.unwrap();
+                rec.job.transition(JobStatus::Stopped, at).unwrap();
+                rec.job.task_status = Some(TaskStatus::Stopped);
+                jobs::update(c, &rec.job)
+            })
+            .unwrap();
+    }));
+    w.poller.run_cycle().unwrap();
+    let rec = job(&w, id);
+    assert_eq!(
+        rec.job.status,
+        JobStatus::Stopped,
+        "the poller's stale copy must not win"
+    );
+    assert_eq!(rec.job.task_status, Some(TaskStatus::Stopped));
 }
