@@ -152,6 +152,17 @@ impl TaskStatus {
         )
     }
 
+    /// A fix-layout task (codes 5 to 8).
+    pub fn is_fix_layout(self) -> bool {
+        matches!(
+            self,
+            TaskStatus::FixLayoutInProgress
+                | TaskStatus::FixLayoutStopped
+                | TaskStatus::FixLayoutCompleted
+                | TaskStatus::FixLayoutFailed
+        )
+    }
+
     /// The task has ended one way or another and will not change again by itself.
     pub fn is_terminal(self) -> bool {
         !self.is_running() && self != TaskStatus::NotStarted

@@ -228,13 +228,7 @@ impl ClusterPoller {
             &volume.name,
             self.cluster.id,
             TaskParams {
-                fix_layout: matches!(
-                    task.status,
-                    TaskStatus::FixLayoutInProgress
-                        | TaskStatus::FixLayoutCompleted
-                        | TaskStatus::FixLayoutFailed
-                        | TaskStatus::FixLayoutStopped
-                ),
+                fix_layout: task.status.is_fix_layout(),
                 bricks: task.bricks.clone(),
                 migrate_data: task.kind == TaskKind::RemoveBrick,
                 ..TaskParams::default()

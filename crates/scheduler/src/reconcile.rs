@@ -18,14 +18,7 @@ pub fn apply(
     let job = &mut rec.job;
     let mut job_changed = false;
     // The task list reports a fix-layout as a plain rebalance; its status reply tells.
-    let fix_layout = matches!(
-        status,
-        TaskStatus::FixLayoutInProgress
-            | TaskStatus::FixLayoutStopped
-            | TaskStatus::FixLayoutCompleted
-            | TaskStatus::FixLayoutFailed
-    );
-    if fix_layout && !job.params.fix_layout {
+    if status.is_fix_layout() && !job.params.fix_layout {
         job.params.fix_layout = true;
         job_changed = true;
     }
