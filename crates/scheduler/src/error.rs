@@ -75,6 +75,18 @@ impl OpError {
             other => OpError::GlusterUnavailable(other.to_string()),
         }
     }
+
+    /// Classifies a driver error of a stop or commit: any refusal there means the task is not
+    /// in the state the command needs, a conflict.
+    pub fn from_driver_as_conflict(e: DriverError) -> Self {
+        match OpError::from_driver(e) {
+            OpError::GlusterRefused { message, .. } => OpError::GlusterRefused {
+                message,
+                conflict: true,
+            },
+            other => other,
+        }
+    }
 }
 
 /// A poll cycle failed; the poller logs it, records it on the cluster and backs off.

@@ -192,18 +192,10 @@ impl Operations {
     ) -> Result<(Option<JobRecord>, TaskReport), OpError> {
         let (volume, cluster) = self.volume(volume_id)?;
         let name = VolumeName::parse(&volume.name)?;
-        // Any refusal of a stop means there is nothing to stop: a conflict with the task state.
-        let report =
-            cluster
-                .driver
-                .rebalance_stop(&name)
-                .map_err(|e| match OpError::from_driver(e) {
-                    OpError::GlusterRefused { message, .. } => OpError::GlusterRefused {
-                        message,
-                        conflict: true,
-                    },
-                    other => other,
-                })?;
+        let report = cluster
+            .driver
+            .rebalance_stop(&name)
+            .map_err(OpError::from_driver_as_conflict)?;
         let now = self.clock.now();
         let rec = self.store.write(|c| {
             let by_task = match report.task_id {

@@ -38,16 +38,6 @@ fn brick_names(names: &[String]) -> Result<Vec<BrickName>, OpError> {
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-fn refusal_as_conflict(e: DriverError) -> OpError {
-    match OpError::from_driver(e) {
-        OpError::GlusterRefused { message, .. } => OpError::GlusterRefused {
-            message,
-            conflict: true,
-        },
-        other => other,
-    }
-}
-
 /// Commits the removal recorded on `rec`: the committing step is written first, then gluster
 /// is asked, then the job ends `succeeded` and the volume is re-read. Used by the API's commit
 /// and by the poller's auto-commit.
@@ -79,7 +69,7 @@ pub(crate) fn commit(
         }
         let steps = rec.steps.clone();
         store.write(|c| jobs::update_steps(c, &steps))?;
-        return Err(refusal_as_conflict(e));
+        return Err(OpError::from_driver_as_conflict(e));
     }
     rec.job.reason = None;
     rec.job.transition(JobStatus::Succeeded, now)?;
@@ -277,7 +267,7 @@ impl Operations {
         let report = cluster
             .driver
             .remove_brick_stop(&name, &brick_names(&rec.job.params.bricks)?)
-            .map_err(refusal_as_conflict)?;
+            .map_err(OpError::from_driver_as_conflict)?;
         let now = self.now();
         let mut rec = rec;
         self.store().write(|c| {
