@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource. Every handler is registered with `service(...)` so
 //! that the OpenAPI document is generated from the routes themselves.
 
+pub mod body;
 pub mod clusters;
 pub mod health;
 pub mod jobs;

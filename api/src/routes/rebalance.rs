@@ -2,23 +2,13 @@
 
 use crate::dto::{job_href, JobDto, RebalanceRequest, TaskStatusDto};
 use crate::error::{ApiError, Problem};
+use crate::routes::body::optional_json;
 use crate::state::{blocking, AppState};
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpResponse};
 use domain::TaskKind;
 use gluster::RebalanceOptions;
 use uuid::Uuid;
-
-/// Parses an optional JSON body: empty means all defaults; unknown fields are refused.
-pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => ApiError::InvalidRequest(e.to_string()),
-        _ => ApiError::BadRequest(format!("the body is not valid JSON: {e}")),
-    })
-}
 
 /// Starts a rebalance of the volume. The job is returned at once (202) and followed by the
 /// scheduler; poll `Location` for progress.

@@ -4,7 +4,7 @@ use crate::dto::{
     job_href, JobDto, RemoveBrickStatusDto, RemoveBricksRequest, RemoveBricksSelection,
 };
 use crate::error::{ApiError, Problem};
-use crate::routes::rebalance::optional_json;
+use crate::routes::body::{optional_json, required_json};
 use crate::state::{blocking, AppState};
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpResponse};
@@ -40,15 +40,7 @@ pub async fn start_remove_bricks(
     path: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let req: RemoveBricksRequest = serde_json::from_slice(&body).map_err(|e| {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            ApiError::InvalidRequest("a body with \"bricks\" is required".into())
-        } else if e.classify() == serde_json::error::Category::Data {
-            ApiError::InvalidRequest(e.to_string())
-        } else {
-            ApiError::BadRequest(format!("the body is not valid JSON: {e}"))
-        }
-    })?;
+    let req: RemoveBricksRequest = required_json(&body, "\"bricks\"")?;
     let (ops, id) = (state.ops.clone(), path.into_inner());
     let opts = RemoveBricks {
         request: RemovalRequest {
