@@ -340,12 +340,7 @@ impl ClusterPoller {
     /// A task that ended outside this service: a remove-brick whose bricks have all left the
     /// volume was committed; anything else was stopped.
     fn ended_outside(&mut self, rec: JobRecord, now: DateTime<Utc>) -> Result<bool, PollError> {
-        let name = VolumeName::parse(&rec.job.volume_name).map_err(|e| {
-            PollError::Driver(DriverError::Transport {
-                host: self.cluster.name.clone(),
-                message: e.to_string(),
-            })
-        })?;
+        let name = self.volume_name(&rec)?;
         let (next, task, reason) = if rec.job.kind == TaskKind::RemoveBrick {
             let infos = self.cluster.driver.volume_info(Some(&name))?;
             let info = infos.iter().find(|i| i.id == rec.job.volume_id);
@@ -433,14 +428,19 @@ impl ClusterPoller {
         Ok(true)
     }
 
-    /// One status call for a followed task.
-    fn status_call(&self, rec: &JobRecord) -> Result<StatusAnswer, PollError> {
-        let name = VolumeName::parse(&rec.job.volume_name).map_err(|e| {
+    /// The job's volume name as a validated CLI argument.
+    fn volume_name(&self, rec: &JobRecord) -> Result<VolumeName, PollError> {
+        VolumeName::parse(&rec.job.volume_name).map_err(|e| {
             PollError::Driver(DriverError::Transport {
                 host: self.cluster.name.clone(),
                 message: e.to_string(),
             })
-        })?;
+        })
+    }
+
+    /// One status call for a followed task.
+    fn status_call(&self, rec: &JobRecord) -> Result<StatusAnswer, PollError> {
+        let name = self.volume_name(rec)?;
         let answer = match rec.job.kind {
             TaskKind::Rebalance => self.cluster.driver.rebalance_status(&name),
             TaskKind::RemoveBrick => {
