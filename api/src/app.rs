@@ -1,5 +1,6 @@
 //! The actix application: routes, extractor error handlers, the OpenAPI document and docs page.
 
+use crate::conventions;
 use crate::error::ApiError;
 use crate::routes;
 use crate::state::AppState;
@@ -80,7 +81,10 @@ pub fn build(
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .into_app()
-        .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+        .wrap(middleware::from_fn(conventions::request_id_and_instance))
+        .wrap(middleware::Logger::new(
+            "%a \"%r\" %s %b %Dms request_id=%{x-request-id}o",
+        ))
         .default_service(web::to(not_found));
     (app, api)
 }

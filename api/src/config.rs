@@ -62,6 +62,13 @@ pub struct PollFile {
     pub pending_timeout_secs: f64,
     /// Timeout of one gluster CLI call.
     pub gluster_timeout_secs: f64,
+    /// Cycles in a row a followed task must be missing before its job may become `unknown`.
+    pub vanish_misses: u32,
+    /// Seconds a followed task must be missing, at least, before its job becomes `unknown`.
+    pub vanish_grace_secs: f64,
+    /// Seconds a replica's lease on a cluster lasts without renewal: after a replica dies,
+    /// another takes its clusters over within this (plus a third of it).
+    pub lease_secs: f64,
 }
 
 impl Default for PollFile {
@@ -73,6 +80,9 @@ impl Default for PollFile {
             max_backoff_secs: 60.0,
             pending_timeout_secs: 120.0,
             gluster_timeout_secs: 60.0,
+            vanish_misses: 3,
+            vanish_grace_secs: 600.0,
+            lease_secs: 15.0,
         }
     }
 }
@@ -120,6 +130,11 @@ impl Settings {
         &mut self,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<(), ConfigError> {
+        let vars: Vec<(String, String)> = vars.into_iter().collect();
+        // The conventional DATABASE_URL (diesel's, most platforms'), below our own variable.
+        if let Some((_, url)) = vars.iter().find(|(k, _)| k == "DATABASE_URL") {
+            self.database_url = url.clone();
+        }
         for (key, value) in vars {
             let Some(name) = key.strip_prefix("GLUSTER_TASKS_") else {
                 continue;
@@ -148,6 +163,23 @@ impl Settings {
                 "POLL_MAX_BACKOFF_SECS" => self.poll.max_backoff_secs = secs(&value)?,
                 "POLL_PENDING_TIMEOUT_SECS" => self.poll.pending_timeout_secs = secs(&value)?,
                 "GLUSTER_TIMEOUT_SECS" => self.poll.gluster_timeout_secs = secs(&value)?,
+                "POLL_LEASE_SECS" => self.poll.lease_secs = secs(&value)?,
+                "POLL_VANISH_MISSES" => {
+                    self.poll.vanish_misses = value.parse().map_err(|_| {
+                        ConfigError::Invalid(format!("{key}={value:?} is not a number"))
+                    })?
+                }
+                "POLL_VANISH_GRACE_SECS" => {
+                    self.poll.vanish_grace_secs = value
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|s| s.is_finite() && *s >= 0.0)
+                        .ok_or_else(|| {
+                            ConfigError::Invalid(format!(
+                                "{key}={value:?} is not a number of seconds (0 or more)"
+                            ))
+                        })?
+                }
                 "CLUSTERS" => {
                     self.clusters = serde_json::from_str(&value).map_err(|e| {
                         ConfigError::Invalid(format!("{key} must be a JSON list of clusters: {e}"))
@@ -192,12 +224,23 @@ impl Settings {
             ("max_backoff_secs", p.max_backoff_secs),
             ("pending_timeout_secs", p.pending_timeout_secs),
             ("gluster_timeout_secs", p.gluster_timeout_secs),
+            ("lease_secs", p.lease_secs),
         ] {
             if !(v.is_finite() && v > 0.0) {
                 return Err(ConfigError::Invalid(format!(
                     "poll.{name} must be a positive number"
                 )));
             }
+        }
+        if !(p.vanish_grace_secs.is_finite() && p.vanish_grace_secs >= 0.0) {
+            return Err(ConfigError::Invalid(
+                "poll.vanish_grace_secs must be 0 or more".to_owned(),
+            ));
+        }
+        if p.vanish_misses == 0 {
+            return Err(ConfigError::Invalid(
+                "poll.vanish_misses must be at least 1".to_owned(),
+            ));
         }
         Ok(())
     }
@@ -211,7 +254,14 @@ impl Settings {
             inventory_interval: d(self.poll.inventory_interval_secs),
             max_backoff: d(self.poll.max_backoff_secs),
             pending_timeout: d(self.poll.pending_timeout_secs),
+            vanish_misses: self.poll.vanish_misses,
+            vanish_grace: d(self.poll.vanish_grace_secs),
         }
+    }
+
+    /// This process's identity among replicas sharing the database, with the lease length.
+    pub fn replica(&self) -> scheduler::Replica {
+        scheduler::Replica::this_process(Duration::from_secs_f64(self.poll.lease_secs))
     }
 
     /// The CLI call timeout.
@@ -254,6 +304,32 @@ mod tests {
         .unwrap();
         assert_eq!(s.bind, "127.0.0.1:1");
         assert_eq!(s.poll.idle_interval_secs, 3.0);
+        s.validate().unwrap();
+        s.apply_env([
+            (
+                "GLUSTER_TASKS_POLL_VANISH_GRACE_SECS".to_owned(),
+                "0".to_owned(),
+            ),
+            (
+                "GLUSTER_TASKS_POLL_VANISH_MISSES".to_owned(),
+                "5".to_owned(),
+            ),
+        ])
+        .unwrap();
+        let p = s.poll_settings();
+        assert_eq!((p.vanish_grace, p.vanish_misses), (Duration::ZERO, 5));
+        s.apply_env([("DATABASE_URL".to_owned(), "postgres://db/x".to_owned())])
+            .unwrap();
+        assert_eq!(s.database_url, "postgres://db/x");
+        s.apply_env([
+            (
+                "GLUSTER_TASKS_DATABASE_URL".to_owned(),
+                "sqlite:a.db".to_owned(),
+            ),
+            ("DATABASE_URL".to_owned(), "postgres://db/x".to_owned()),
+        ])
+        .unwrap();
+        assert_eq!(s.database_url, "sqlite:a.db", "our own variable wins");
         s.validate().unwrap();
     }
 

@@ -70,8 +70,18 @@ pub struct ClusterDto {
     pub id: Uuid,
     /// Configured name.
     pub name: String,
-    /// Whether the last poll cycle reached gluster.
+    /// Whether the last poll cycle reached gluster on some host. `false` means no configured
+    /// host answered (or none gave a readable answer): its jobs keep their last known state
+    /// and carry `stale_since`.
     pub reachable: bool,
+    /// The configured host whose gluster CLI answered last; calls go there first.
+    pub active_host: Option<String>,
+    /// Poll cycles that failed in a row (0 after a successful one).
+    pub failed_polls: u32,
+    /// The service replica that polls the cluster (holds its lease), if any.
+    pub polled_by: Option<String>,
+    /// When that replica's lease runs out unless renewed.
+    pub lease_expires_at: Option<DateTime<Utc>>,
     /// Last poll cycle.
     pub last_poll_at: Option<DateTime<Utc>>,
     /// Last successful poll cycle.
@@ -90,6 +100,10 @@ impl From<ClusterRecord> for ClusterDto {
             id: c.id,
             name: c.name,
             reachable: c.last_poll_at.is_some() && c.last_error.is_none(),
+            active_host: c.active_host,
+            failed_polls: c.failed_polls,
+            polled_by: c.lease.as_ref().map(|(o, _)| o.clone()),
+            lease_expires_at: c.lease.as_ref().map(|(_, t)| *t),
             last_poll_at: c.last_poll_at,
             last_success_at: c.last_success_at,
             last_error: c.last_error,
@@ -392,6 +406,9 @@ pub struct JobDto {
     pub updated_at: DateTime<Utc>,
     /// Last time the scheduler polled gluster for it.
     pub polled_at: Option<DateTime<Utc>>,
+    /// Set while gluster cannot be asked about the job (cluster unreachable, unreadable
+    /// answer): since when `status` and the progress are only the last ones known.
+    pub stale_since: Option<DateTime<Utc>>,
     /// Steps: the `executing` root with the task's steps inside.
     pub steps: Vec<StepDto>,
 }
@@ -424,6 +441,7 @@ impl From<&JobRecord> for JobDto {
             ended_at: j.ended_at,
             updated_at: j.updated_at,
             polled_at: j.polled_at,
+            stale_since: j.stale_since,
             steps: step_tree(rec, None),
         }
     }
@@ -473,6 +491,9 @@ pub struct TaskStatusDto {
     pub aggregate: AggregateDto,
     /// When gluster was last asked.
     pub polled_at: Option<DateTime<Utc>>,
+    /// Set while gluster cannot be asked about the task: since when this is only the last
+    /// known state.
+    pub stale_since: Option<DateTime<Utc>>,
     /// When the task ended (`null` until then).
     pub completed_at: Option<DateTime<Utc>>,
 }
@@ -488,6 +509,7 @@ impl From<&JobRecord> for TaskStatusDto {
             nodes: rec.nodes.iter().map(NodeProgressDto::from).collect(),
             aggregate: AggregateDto::of(&rec.nodes, rec.job.task_status),
             polled_at: rec.job.polled_at,
+            stale_since: rec.job.stale_since,
             completed_at: rec.job.ended_at,
         }
     }
@@ -510,6 +532,8 @@ pub struct RebalanceRequest {
 pub struct Health {
     /// `ok` when the database answers.
     pub status: String,
+    /// This replica's id (as `polled_by` on `GET /clusters` names it).
+    pub replica: String,
 }
 
 /// The latest remove-brick of a volume: the task status plus the bricks and whether a commit

@@ -34,6 +34,9 @@ pub struct Problem {
     /// Link to that job.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_href: Option<String>,
+    /// The path of the request this problem occurred on (filled in for every response).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 /// Everything an endpoint can answer besides success.
@@ -62,6 +65,9 @@ pub enum ApiError {
     /// 409: committing now would not be safe (migration incomplete, files failed).
     #[error("{0}")]
     CommitRefused(String),
+    /// 409: the job has ended (or its state is unknown): there is nothing to cancel.
+    #[error("{0}")]
+    JobNotActive(String),
     /// 409: gluster refused because a task is running or not running.
     #[error("{0}")]
     GlusterConflict(String),
@@ -96,6 +102,7 @@ impl ApiError {
             ApiError::TaskActive { .. } => "task_active",
             ApiError::GlusterConflict(_) => "gluster_conflict",
             ApiError::CommitRefused(_) => "commit_refused",
+            ApiError::JobNotActive(_) => "job_not_active",
             ApiError::GlusterRefused(_) => "gluster_refused",
             ApiError::NotEligible(_) => "not_eligible",
             ApiError::InvalidRequest(_) => "invalid_request",
@@ -114,6 +121,7 @@ impl ApiError {
             ApiError::TaskActive { .. } => "A task is already active on the volume",
             ApiError::GlusterConflict(_) => "Gluster refused: conflicting task state",
             ApiError::CommitRefused(_) => "Commit refused: the data has not safely left the bricks",
+            ApiError::JobNotActive(_) => "The job is not active",
             ApiError::GlusterRefused(_) => "Gluster refused the command",
             ApiError::NotEligible(_) => "The volume cannot run this task",
             ApiError::InvalidRequest(_) => "Invalid request",
@@ -152,6 +160,8 @@ impl ApiError {
             gluster_message,
             job_href: job_id.map(|j| format!("/api/v1/jobs/{j}")),
             job_id,
+            // Filled in by the request middleware, which knows the path.
+            instance: None,
         }
     }
 }
@@ -165,7 +175,8 @@ impl ResponseError for ApiError {
             | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::TaskActive { .. }
             | ApiError::GlusterConflict(_)
-            | ApiError::CommitRefused(_) => StatusCode::CONFLICT,
+            | ApiError::CommitRefused(_)
+            | ApiError::JobNotActive(_) => StatusCode::CONFLICT,
             ApiError::GlusterRefused(_)
             | ApiError::NotEligible(_)
             | ApiError::InvalidRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod conventions;
 pub mod dto;
 pub mod error;
 pub mod routes;

@@ -126,6 +126,8 @@ pub fn state(settings: &Settings) -> Result<AppState, ServerError> {
         store,
         ops,
         scheduler,
+        replica: settings.replica(),
+        retry_after_secs: settings.poll.active_interval_secs.ceil().max(1.0) as u64,
     })
 }
 
@@ -140,6 +142,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
         &state.store,
         Arc::new(SystemClock),
         settings.poll_settings(),
+        &state.replica,
+    );
+    log::info!(
+        "replica {} (lease {}s)",
+        state.replica.id,
+        settings.poll.lease_secs
     );
     let for_workers = state.clone();
     let server =

@@ -15,6 +15,18 @@ pub struct AppState {
     pub ops: Operations,
     /// Configured clusters and their pollers.
     pub scheduler: Arc<Scheduler>,
+    /// This process among the replicas sharing the database.
+    pub replica: scheduler::Replica,
+    /// `Retry-After` (seconds) on resources that are still changing: the active poll interval.
+    pub retry_after_secs: u64,
+}
+
+impl AppState {
+    /// The `Retry-After` hint for a job: while it has not ended, how soon polling again makes
+    /// sense.
+    pub fn retry_after(&self, status: domain::JobStatus) -> Option<u64> {
+        (!status.is_terminal()).then_some(self.retry_after_secs)
+    }
 }
 
 /// Runs `f` (database or CLI calls) on actix's blocking thread pool.

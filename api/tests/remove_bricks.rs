@@ -7,8 +7,9 @@
 use actix_web::test::{self, TestRequest};
 use gluster_tasks::app;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+#[macro_use]
 mod common;
 
 use common::{env, Env};
@@ -16,48 +17,6 @@ use common::{env, Env};
 /// Sets the simulator's knob: files that fail to migrate per node in the next remove-brick.
 fn fail_migrations(env: &Env, volume: &str, files: i64) {
     env.knob(volume, "migration_failures", files);
-}
-
-macro_rules! call {
-    ($app:expr, $req:expr) => {{
-        let resp = test::call_service(&$app, $req.to_request()).await;
-        let status = resp.status().as_u16();
-        let bytes = test::read_body(resp).await;
-        (
-            status,
-            serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
-        )
-    }};
-}
-
-macro_rules! volume {
-    ($app:expr, $name:expr) => {{
-        let (_, v) = call!($app, TestRequest::get().uri("/api/v1/volumes"));
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["name"] == $name)
-            .unwrap()
-            .clone()
-    }};
-}
-
-macro_rules! wait_job {
-    ($app:expr, $id:expr, $want:expr) => {{
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let (_, j) = call!(
-                $app,
-                TestRequest::get().uri(&format!("/api/v1/jobs/{}", $id))
-            );
-            if j["status"] == $want {
-                break j;
-            }
-            assert!(Instant::now() < deadline, "job never became {}: {j}", $want);
-            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-        }
-    }};
 }
 
 fn remove(vol: &Value) -> String {

@@ -20,5 +20,6 @@ pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     blocking(move || Ok(store.read(clusters::list)?)).await?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ok".into(),
+        replica: state.replica.id.clone(),
     }))
 }

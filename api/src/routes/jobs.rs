@@ -1,9 +1,10 @@
 //! `GET /jobs`, `GET /jobs/{job_id}`.
 
+use crate::conventions::cacheable_json;
 use crate::dto::{JobDto, JobList};
 use crate::error::{ApiError, Problem};
 use crate::state::{blocking, AppState};
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::{JobOrigin, JobStatus, TaskKind};
 use persistence::repo::jobs;
 use persistence::JobFilter;
@@ -84,7 +85,9 @@ pub async fn list_jobs(
     tag = "jobs",
     params(("job_id" = Uuid, Path, description = "Job id")),
     responses(
-        (status = 200, description = "The job", body = JobDto),
+        (status = 200, description = "The job; `ETag` validates it, `Retry-After` (seconds) is set until it ends", body = JobDto,
+            headers(("ETag" = String, description = "Validator for If-None-Match"), ("Retry-After" = Option<u64>, description = "Seconds before polling again, while the job has not ended"))),
+        (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
         (status = 400, description = "Malformed job id", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
@@ -92,6 +95,7 @@ pub async fn list_jobs(
 )]
 #[get("/jobs/{job_id}")]
 pub async fn get_job(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -99,5 +103,53 @@ pub async fn get_job(
     let rec = blocking(move || Ok(store.read(|c| jobs::get(c, id))?))
         .await?
         .ok_or(ApiError::JobNotFound(id))?;
+    let retry = state.retry_after(rec.job.status);
+    Ok(cacheable_json(&req, &JobDto::from(&rec), retry))
+}
+
+/// Cancels a job: stops its task (`rebalance … stop`, or `remove-brick … stop`, which keeps the
+/// bricks) and answers the job as the stop left it.
+#[utoipa::path(
+    tag = "jobs",
+    params(("job_id" = Uuid, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "The job, stopped", body = JobDto),
+        (status = 400, description = "Malformed job id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The job is not active (ended, or its state is unknown), or gluster refused the stop because of the task's state", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Gluster refused the stop", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No gluster host answered", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/jobs/{job_id}/cancel")]
+pub async fn cancel_job(
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (store, ops, id) = (state.store.clone(), state.ops.clone(), path.into_inner());
+    let rec = blocking(move || {
+        let rec = store
+            .read(|c| jobs::get(c, id))?
+            .ok_or(ApiError::JobNotFound(id))?;
+        if !rec.job.status.is_active() {
+            return Err(ApiError::JobNotActive(format!(
+                "job {id} is {}: there is no task of it to stop",
+                rec.job.status
+            )));
+        }
+        match rec.job.kind {
+            TaskKind::Rebalance => {
+                ops.stop_rebalance(rec.job.volume_id)?;
+            }
+            TaskKind::RemoveBrick => {
+                ops.stop_remove_brick(rec.job.volume_id, None)?;
+            }
+        }
+        store
+            .read(|c| jobs::get(c, id))?
+            .ok_or(ApiError::JobNotFound(id))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(JobDto::from(&rec)))
 }

@@ -27,7 +27,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(remove_bricks::stop_remove_bricks)
             .service(remove_bricks::commit_remove_bricks)
             .service(jobs::list_jobs)
-            .service(jobs::get_job),
+            .service(jobs::get_job)
+            .service(jobs::cancel_job),
     )
     .service(health::healthz);
 }

@@ -1,11 +1,12 @@
 //! `POST /volumes/{volume_id}/rebalance`, `GET …/rebalance`, `POST …/rebalance/stop`.
 
+use crate::conventions::cacheable_json;
 use crate::dto::{job_href, JobDto, RebalanceRequest, TaskStatusDto};
 use crate::error::{ApiError, Problem};
 use crate::routes::body::optional_json;
 use crate::state::{blocking, AppState};
 use actix_web::http::header;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::TaskKind;
 use gluster::RebalanceOptions;
 use uuid::Uuid;
@@ -50,7 +51,9 @@ pub async fn start_rebalance(
     tag = "rebalance",
     params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
     responses(
-        (status = 200, description = "Latest rebalance status", body = TaskStatusDto),
+        (status = 200, description = "Latest rebalance status; `ETag` validates it, `Retry-After` is set while it runs", body = TaskStatusDto,
+            headers(("ETag" = String, description = "Validator for If-None-Match"), ("Retry-After" = Option<u64>, description = "Seconds before polling again, while the job has not ended"))),
+        (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
         (status = 400, description = "Malformed volume id", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such volume, or no rebalance has run on it", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
@@ -58,12 +61,14 @@ pub async fn start_rebalance(
 )]
 #[get("/volumes/{volume_id}/rebalance")]
 pub async fn rebalance_status(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let (ops, id) = (state.ops.clone(), path.into_inner());
     let rec = blocking(move || Ok(ops.latest(id, TaskKind::Rebalance)?)).await?;
-    Ok(HttpResponse::Ok().json(TaskStatusDto::from(&rec)))
+    let retry = state.retry_after(rec.job.status);
+    Ok(cacheable_json(&req, &TaskStatusDto::from(&rec), retry))
 }
 
 /// Stops the running rebalance of the volume and answers the status gluster reported at stop.

@@ -1,5 +1,6 @@
 //! `POST /volumes/{volume_id}/bricks/remove` and its status, stop and commit.
 
+use crate::conventions::cacheable_json;
 use crate::dto::{
     job_href, JobDto, RemoveBrickStatusDto, RemoveBricksRequest, RemoveBricksSelection,
 };
@@ -7,7 +8,7 @@ use crate::error::{ApiError, Problem};
 use crate::routes::body::{optional_json, required_json};
 use crate::state::{blocking, AppState};
 use actix_web::http::header;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::{RemovalRequest, TaskKind};
 use scheduler::{RemovalOutcome, RemoveBricks};
 use uuid::Uuid;
@@ -67,7 +68,9 @@ pub async fn start_remove_bricks(
     tag = "remove-bricks",
     params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
     responses(
-        (status = 200, description = "Latest remove-brick status", body = RemoveBrickStatusDto),
+        (status = 200, description = "Latest remove-brick status; `ETag` validates it, `Retry-After` is set while it runs or waits for a commit", body = RemoveBrickStatusDto,
+            headers(("ETag" = String, description = "Validator for If-None-Match"), ("Retry-After" = Option<u64>, description = "Seconds before polling again, while the job has not ended"))),
+        (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
         (status = 400, description = "Malformed volume id", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such volume, or no remove-brick has run on it", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
@@ -75,12 +78,18 @@ pub async fn start_remove_bricks(
 )]
 #[get("/volumes/{volume_id}/bricks/remove")]
 pub async fn remove_bricks_status(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let (ops, id) = (state.ops.clone(), path.into_inner());
     let rec = blocking(move || Ok(ops.latest(id, TaskKind::RemoveBrick)?)).await?;
-    Ok(HttpResponse::Ok().json(RemoveBrickStatusDto::from(&rec)))
+    let retry = state.retry_after(rec.job.status);
+    Ok(cacheable_json(
+        &req,
+        &RemoveBrickStatusDto::from(&rec),
+        retry,
+    ))
 }
 
 /// Stops the migration; the bricks stay in the volume and the job ends `stopped`.

@@ -318,6 +318,9 @@ pub struct Job {
     pub updated_at: DateTime<Utc>,
     /// Last time the scheduler polled gluster for it.
     pub polled_at: Option<DateTime<Utc>>,
+    /// Set while the job's cluster cannot be asked about it: since when its state is only the
+    /// last one known. `None` once a poll reaches gluster again.
+    pub stale_since: Option<DateTime<Utc>>,
 }
 
 impl Job {
@@ -348,6 +351,7 @@ impl Job {
             ended_at: None,
             updated_at: now,
             polled_at: None,
+            stale_since: None,
         }
     }
 

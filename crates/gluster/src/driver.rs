@@ -59,6 +59,11 @@ pub trait Gluster: Send + Sync {
     ) -> Result<(), DriverError>;
     /// `volume heal VOL info`: entries pending heal per brick.
     fn heal_info(&self, volume: &VolumeName) -> Result<HealInfo, DriverError>;
+    /// The host that answered last (the one the next call goes to first), when the
+    /// implementation has several.
+    fn active_host(&self) -> Option<String> {
+        None
+    }
 }
 
 /// How to run `gluster` for one host: the argv prefix before `--mode=script --xml …`.
@@ -71,8 +76,8 @@ pub struct HostCommand {
 }
 
 /// Runs the gluster CLI on a cluster's hosts: the host that last answered first, then the others
-/// in order when a host cannot be reached (spawn failure, timeout, no XML). A refusal from
-/// gluster is an answer and is returned at once.
+/// in order when a host fails (spawn failure, timeout, "Connection failed", output that is not
+/// a gluster answer). A refusal from gluster is an answer and is returned at once.
 #[derive(Debug)]
 pub struct CliDriver {
     hosts: Vec<HostCommand>,
@@ -90,6 +95,26 @@ pub const EG_ANOTRANS: i64 = 30802;
 pub fn is_lock_contention(e: &DriverError) -> bool {
     matches!(e, DriverError::Gluster { errno, message }
         if *errno == EG_ANOTRANS || message.contains("Another transaction is in progress"))
+}
+
+/// A task daemon (the rebalance process on some node) failed to answer glusterd's brick op:
+/// "Brick ops failed on 192.0.2.13. Glusterd Syncop Mgmt brick op 'Rebalance' failed. …".
+/// Seen on GlusterFS 10.3 when `status` or `stop` reaches a node whose rebalance process is
+/// exiting (it just completed, or is being stopped); a moment later the same command answers.
+/// Only reads and stops of a task are retried on it (see [`Retry::LockAndDaemon`]).
+pub fn is_task_daemon_blip(e: &DriverError) -> bool {
+    matches!(e, DriverError::Gluster { message, .. }
+        if message.contains("Brick ops failed") && message.contains("brick op 'Rebalance' failed"))
+}
+
+/// Which refusals a command is run again after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// Lock contention only: the command was not executed.
+    Lock,
+    /// Lock contention and a task daemon's brick-op blip: for task `status` and `stop`, which
+    /// are safe to repeat (a second stop of a stopped task changes nothing).
+    LockAndDaemon,
 }
 
 impl CliDriver {
@@ -126,14 +151,36 @@ impl CliDriver {
         args: &[&str],
         parse: impl Fn(&str) -> Result<T, DriverError>,
     ) -> Result<T, DriverError> {
+        self.call_retrying(Retry::Lock, args, parse)
+    }
+
+    /// Runs a task's `status` or `stop` like [`Self::call`], also again after a task daemon's
+    /// brick-op blip ([`is_task_daemon_blip`]).
+    fn call_task_query<T>(
+        &self,
+        args: &[&str],
+        parse: impl Fn(&str) -> Result<T, DriverError>,
+    ) -> Result<T, DriverError> {
+        self.call_retrying(Retry::LockAndDaemon, args, parse)
+    }
+
+    fn call_retrying<T>(
+        &self,
+        retry: Retry,
+        args: &[&str],
+        parse: impl Fn(&str) -> Result<T, DriverError>,
+    ) -> Result<T, DriverError> {
+        let retryable = |e: &DriverError| {
+            is_lock_contention(e) || (retry == Retry::LockAndDaemon && is_task_daemon_blip(e))
+        };
         let mut wait = self.lock_backoff;
         let mut attempt = 0;
         loop {
             match self.call_any_host(args, &parse) {
-                Err(e) if is_lock_contention(&e) && attempt < self.lock_retries => {
+                Err(e) if retryable(&e) && attempt < self.lock_retries => {
                     attempt += 1;
                     log::debug!(
-                        "gluster {}: lock held elsewhere, retry {attempt} in {wait:?}",
+                        "gluster {}: {e}; retry {attempt} in {wait:?}",
                         args.join(" ")
                     );
                     std::thread::sleep(wait);
@@ -154,14 +201,21 @@ impl CliDriver {
             return Err(DriverError::NoHosts);
         }
         let first = self.preferred.load(Ordering::Relaxed) % self.hosts.len();
-        let mut last = DriverError::NoHosts;
+        let mut failures = Vec::new();
         for i in 0..self.hosts.len() {
             let idx = (first + i) % self.hosts.len();
             let host = &self.hosts[idx];
             match self.call_host(host, args).and_then(|xml| parse(&xml)) {
-                Err(e) if e.is_transport() => {
+                Err(e) if e.is_host_failure() => {
                     log::warn!("gluster {} on {}: {e}", args.join(" "), host.address);
-                    last = e;
+                    failures.push(match e {
+                        // Name the host in a parse error too: the message lists every host.
+                        DriverError::Parse(p) => DriverError::Transport {
+                            host: host.address.clone(),
+                            message: p.to_string(),
+                        },
+                        e => e,
+                    });
                 }
                 other => {
                     self.preferred.store(idx, Ordering::Relaxed);
@@ -169,7 +223,10 @@ impl CliDriver {
                 }
             }
         }
-        Err(last)
+        Err(match failures.len() {
+            1 => failures.remove(0),
+            _ => DriverError::NoHostAnswered(failures),
+        })
     }
 
     /// Runs the command on one host and returns its XML stdout.
@@ -202,7 +259,7 @@ impl CliDriver {
             .join(" / ");
         let said: String = said.chars().take(500).collect();
         Err(transport(match done.code {
-            Some(0) => format!("exit 0 without XML output: {said}"),
+            Some(0) => format!("exit 0, output is not XML: {said}"),
             Some(code) => format!("exit {code}: {said}"),
             None => format!("killed by a signal: {said}"),
         }))
@@ -256,14 +313,14 @@ impl Gluster for CliDriver {
     }
 
     fn rebalance_status(&self, volume: &VolumeName) -> Result<TaskReport, DriverError> {
-        self.call(
+        self.call_task_query(
             &["volume", "rebalance", volume.as_str(), "status"],
             parse::rebalance_report,
         )
     }
 
     fn rebalance_stop(&self, volume: &VolumeName) -> Result<TaskReport, DriverError> {
-        self.call(
+        self.call_task_query(
             &["volume", "rebalance", volume.as_str(), "stop"],
             parse::rebalance_report,
         )
@@ -285,7 +342,7 @@ impl Gluster for CliDriver {
         volume: &VolumeName,
         bricks: &[BrickName],
     ) -> Result<TaskReport, DriverError> {
-        self.call(
+        self.call_task_query(
             &remove_brick_args(volume, None, bricks, "status"),
             parse::remove_brick_report,
         )
@@ -296,7 +353,7 @@ impl Gluster for CliDriver {
         volume: &VolumeName,
         bricks: &[BrickName],
     ) -> Result<TaskReport, DriverError> {
-        self.call(
+        self.call_task_query(
             &remove_brick_args(volume, None, bricks, "stop"),
             parse::remove_brick_report,
         )
@@ -333,5 +390,9 @@ impl Gluster for CliDriver {
             &["volume", "heal", volume.as_str(), "info"],
             parse::heal_info,
         )
+    }
+
+    fn active_host(&self) -> Option<String> {
+        self.preferred_host().map(str::to_owned)
     }
 }

@@ -63,6 +63,9 @@ pub enum DriverError {
     /// The driver has no host to run on.
     #[error("no gluster host is configured")]
     NoHosts,
+    /// Every configured host failed; each failure, in the order the hosts were tried.
+    #[error("no gluster host answered: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    NoHostAnswered(Vec<DriverError>),
 }
 
 impl DriverError {
@@ -70,7 +73,29 @@ impl DriverError {
     pub fn is_transport(&self) -> bool {
         matches!(
             self,
-            DriverError::Transport { .. } | DriverError::Timeout { .. }
+            DriverError::Transport { .. }
+                | DriverError::Timeout { .. }
+                | DriverError::NoHostAnswered(_)
         )
+    }
+
+    /// The host failed rather than gluster answering: it could not be reached, or what it
+    /// printed is not a gluster answer at all (garbage, cut-off XML, another root element).
+    /// Another host of the same cluster may well answer.
+    pub fn is_host_failure(&self) -> bool {
+        self.is_transport()
+            || matches!(
+                self,
+                DriverError::Parse(ParseError::NotXml(_) | ParseError::UnexpectedRoot(_))
+            )
+    }
+
+    /// The failures behind this error: each host's for [`DriverError::NoHostAnswered`], else
+    /// the error itself.
+    pub fn host_failures(&self) -> Vec<&DriverError> {
+        match self {
+            DriverError::NoHostAnswered(all) => all.iter().collect(),
+            other => vec![other],
+        }
     }
 }

@@ -12,7 +12,9 @@ pub mod model;
 pub mod parse;
 pub mod process;
 
-pub use driver::{is_lock_contention, CliDriver, Gluster, HostCommand, EG_ANOTRANS};
+pub use driver::{
+    is_lock_contention, is_task_daemon_blip, CliDriver, Gluster, HostCommand, EG_ANOTRANS,
+};
 pub use error::{DriverError, ParseError};
 pub use model::{
     BrickInfo, GlusterTask, HealBrick, HealInfo, RebalanceOptions, TaskReport, VolumeInfo,

@@ -154,7 +154,7 @@ fn exit_zero_without_xml_is_a_transport_error() {
         .status_all_tasks()
         .unwrap_err();
     assert!(
-        matches!(e, DriverError::Transport { ref message, .. } if message.contains("without XML")),
+        matches!(e, DriverError::Transport { ref message, .. } if message.contains("not XML")),
         "{e:?}"
     );
 }
@@ -228,4 +228,95 @@ fn lock_contention_is_retried_with_backoff_then_reported() {
         "-97",
         "1 call + 2 retries"
     );
+}
+
+#[test]
+fn output_that_is_no_gluster_answer_fails_over_but_an_odd_answer_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let cut = &TASKS_XML[..TASKS_XML.len() / 2];
+    let truncated = script(dir.path(), "truncated", &format!("cat <<'X'\n{cut}\nX"));
+    let garbage = script(dir.path(), "garbage", "printf '\\001\\377 segfault'");
+    let good = script(dir.path(), "good", &format!("cat <<'X'\n{TASKS_XML}\nX"));
+    let d = CliDriver::new(vec![truncated, garbage, good], Duration::from_secs(5));
+    assert_eq!(d.status_all_tasks().unwrap()[0].volume, "dist");
+    assert_eq!(d.active_host().as_deref(), Some("good"));
+
+    // Well-formed gluster XML missing what the parser needs: every host would say the same,
+    // so the error comes back at once instead of trying the others.
+    let odd = script(
+        dir.path(),
+        "odd",
+        "echo '<cliOutput><opRet>0</opRet><opErrno>0</opErrno></cliOutput>'",
+    );
+    let other = script(dir.path(), "other", &format!("cat <<'X'\n{TASKS_XML}\nX"));
+    let d = CliDriver::new(vec![odd, other], Duration::from_secs(5));
+    let e = d.status_all_tasks().unwrap_err();
+    assert!(matches!(e, DriverError::Parse(_)), "{e:?}");
+    assert!(!e.is_host_failure());
+    assert!(
+        !dir.path().join("other.argv").exists(),
+        "an answer of an unexpected shape must not be retried elsewhere"
+    );
+}
+
+#[test]
+fn when_every_host_fails_the_error_names_each_host_and_its_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = script(
+        dir.path(),
+        "dead",
+        "echo 'Connection failed. Please check if gluster daemon is operational.'; exit 1",
+    );
+    let cut = script(dir.path(), "cut", "echo '<cliOutput><opRet>0</op'");
+    let e = CliDriver::new(vec![dead, cut], Duration::from_secs(5))
+        .status_all_tasks()
+        .unwrap_err();
+    assert!(e.is_transport());
+    assert_eq!(e.host_failures().len(), 2);
+    let text = e.to_string();
+    assert!(
+        text.contains("dead") && text.contains("Connection failed"),
+        "{text}"
+    );
+    assert!(text.contains("cut") && text.contains("not XML"), "{text}");
+}
+
+/// The refusal GlusterFS 10.3 gave a `rebalance … stop` in CI while one node's rebalance
+/// process was exiting; the same command answered a moment later.
+const DAEMON_BLIP: &str = "<cliOutput><opRet>-1</opRet><opErrno>0</opErrno><opErrstr>Brick ops failed on 192.0.2.13. Glusterd Syncop Mgmt brick op 'Rebalance' failed. Please check brick log file for details.</opErrstr></cliOutput>";
+
+#[test]
+fn a_task_daemon_blip_is_retried_for_status_and_stop_but_not_for_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("count");
+    let status = include_str!("fixtures/gluster-10.3/rebalance-status-in-progress.xml");
+    let started = include_str!("fixtures/gluster-10.3/rebalance-start.xml");
+    // Refuses with the blip once, then answers with `ok`'s XML.
+    let blip_once = |name: &str, ok: &str| {
+        std::fs::write(&count, "0").unwrap();
+        let body = format!(
+            "n=$(cat '{c}'); n=$((n+1)); echo $n > '{c}'\nif [ $n -le 1 ]; then echo \"{DAEMON_BLIP}\"; exit 1; fi\ncat <<'X'\n{ok}\nX",
+            c = count.display()
+        );
+        CliDriver::new(
+            vec![script(dir.path(), name, &body)],
+            Duration::from_secs(5),
+        )
+        .with_lock_retries(3, Duration::from_millis(10))
+    };
+    let calls = || std::fs::read_to_string(&count).unwrap().trim().to_owned();
+    let vol = VolumeName::parse("dist").unwrap();
+
+    let report = blip_once("status", status).rebalance_status(&vol).unwrap();
+    assert!(!report.nodes.is_empty());
+    assert_eq!(calls(), "2", "status: 1 blip + 1 answer");
+    blip_once("stop", status).rebalance_stop(&vol).unwrap();
+    assert_eq!(calls(), "2", "stop: 1 blip + 1 answer");
+
+    // A start that failed this way is not repeated: it is reported as gluster said it.
+    let e = blip_once("start", started)
+        .rebalance_start(&vol, Default::default())
+        .unwrap_err();
+    assert!(gluster::is_task_daemon_blip(&e), "{e:?}");
+    assert_eq!(calls(), "1");
 }

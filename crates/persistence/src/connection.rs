@@ -70,6 +70,11 @@ impl Manager {
         })
     }
 
+    /// The SQLite file, for SQLite.
+    pub fn sqlite_path(&self) -> Option<&str> {
+        (self.backend == Backend::Sqlite).then_some(self.target.as_str())
+    }
+
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -135,6 +135,7 @@ pub struct JobRow {
     pub ended_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
     pub polled_at: Option<NaiveDateTime>,
+    pub stale_since: Option<NaiveDateTime>,
 }
 
 impl JobRow {
@@ -157,6 +158,7 @@ impl JobRow {
             ended_at: j.ended_at.map(ts),
             updated_at: ts(j.updated_at),
             polled_at: j.polled_at.map(ts),
+            stale_since: j.stale_since.map(ts),
         })
     }
 
@@ -185,6 +187,7 @@ impl JobRow {
             ended_at: self.ended_at.map(utc),
             updated_at: utc(self.updated_at),
             polled_at: self.polled_at.map(utc),
+            stale_since: self.stale_since.map(utc),
         })
     }
 }

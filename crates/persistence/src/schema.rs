@@ -10,6 +10,8 @@ diesel::table! {
         last_success_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
         inventory_at -> Nullable<Timestamp>,
+        active_host -> Nullable<Text>,
+        failed_polls -> Integer,
     }
 }
 
@@ -69,6 +71,7 @@ diesel::table! {
         ended_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
         polled_at -> Nullable<Timestamp>,
+        stale_since -> Nullable<Timestamp>,
     }
 }
 
@@ -102,6 +105,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cluster_leases (cluster_id) {
+        cluster_id -> Text,
+        owner -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    replicas (id) {
+        id -> Text,
+        started_at -> Timestamp,
+        seen_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(peers -> clusters (cluster_id));
 diesel::joinable!(volumes -> clusters (cluster_id));
 diesel::joinable!(bricks -> volumes (volume_id));
@@ -109,5 +128,13 @@ diesel::joinable!(job_steps -> jobs (job_id));
 diesel::joinable!(job_nodes -> jobs (job_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    clusters, peers, volumes, bricks, jobs, job_steps, job_nodes
+    clusters,
+    peers,
+    volumes,
+    bricks,
+    jobs,
+    job_steps,
+    job_nodes,
+    cluster_leases,
+    replicas
 );

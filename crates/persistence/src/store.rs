@@ -3,13 +3,29 @@
 use crate::connection::{Backend, DbConnection, Manager};
 use crate::PersistenceError;
 use diesel::r2d2::{Pool, PooledConnection};
-use diesel::Connection;
+use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// The PostgreSQL advisory lock key held while migrations run (any constant unique to us).
+const MIGRATION_LOCK_KEY: i64 = 0x6774_6173_6b73; // "gtasks"
+
+/// Takes an exclusive lock on `path` (created if missing); released when the file closes.
+fn lock_file(path: &std::path::Path) -> Result<std::fs::File, PersistenceError> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| PersistenceError::Migration(format!("lock {}: {e}", path.display())))?;
+    f.lock()
+        .map_err(|e| PersistenceError::Migration(format!("lock {}: {e}", path.display())))?;
+    Ok(f)
+}
 
 /// A handle to the database, cheap to clone. Every call blocks: run it off async workers
 /// (`web::block` or a dedicated thread).
@@ -35,6 +51,9 @@ impl Store {
     pub fn open(url: &str, pool_size: u32) -> Result<Self, PersistenceError> {
         let manager = Manager::new(url, Duration::from_secs(10))?;
         let backend = manager.backend();
+        let migrate_lock = manager
+            .sqlite_path()
+            .map(|p| std::path::PathBuf::from(format!("{p}.migrate-lock")));
         let pool = Pool::builder()
             .max_size(pool_size.max(1))
             .connection_timeout(Duration::from_secs(15))
@@ -45,7 +64,7 @@ impl Store {
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
         };
-        store.migrate()?;
+        store.migrate(migrate_lock.as_deref())?;
         Ok(store)
     }
 
@@ -58,21 +77,38 @@ impl Store {
         Ok(self.pool.get()?)
     }
 
-    fn migrate(&self) -> Result<(), PersistenceError> {
+    /// Applies pending migrations under a lock that other processes respect, so replicas
+    /// starting together do not race: a PostgreSQL advisory lock, or for SQLite an exclusive
+    /// lock on `LOCKFILE` beside the database file.
+    fn migrate(&self, sqlite_lock: Option<&std::path::Path>) -> Result<(), PersistenceError> {
         let mut conn = self.conn()?;
+        let conn: &mut DbConnection = &mut conn;
+        let _guard = self.writer_guard();
+        let _file_lock = match sqlite_lock {
+            Some(path) => Some(lock_file(path)?),
+            None => None,
+        };
+        if self.backend == Backend::Postgres {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .execute(conn)?;
+        }
         let migrations = match self.backend {
             Backend::Sqlite => SQLITE_MIGRATIONS,
             Backend::Postgres => POSTGRES_MIGRATIONS,
         };
-        let _guard = self.writer_guard();
-        let conn: &mut DbConnection = &mut conn;
-        conn.run_pending_migrations(migrations)
+        let result = conn
+            .run_pending_migrations(migrations)
             .map(|applied| {
                 for m in applied {
                     log::info!("applied migration {m}");
                 }
             })
-            .map_err(|e| PersistenceError::Migration(e.to_string()))
+            .map_err(|e| PersistenceError::Migration(e.to_string()));
+        if self.backend == Backend::Postgres {
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                .execute(conn)?;
+        }
+        result
     }
 
     fn writer_guard(&self) -> Option<std::sync::MutexGuard<'_, ()>> {

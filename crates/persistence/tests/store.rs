@@ -1,22 +1,98 @@
-//! Repository behaviour on a real SQLite file: round trips, the one-active-job rule enforced by
-//! the database, stable cursor pagination, and inventory replacement.
+//! The persistence conformance suite: every repository behaviour, run twice — on a real SQLite
+//! file and on the PostgreSQL server (`GLUSTER_TASKS_TEST_POSTGRES`, default
+//! `postgres://postgres@127.0.0.1:5432/test`), each test in a database of its own so tests run
+//! in parallel. Round trips, the one-active-job rule enforced by the database (also under
+//! concurrent inserts), stable cursor pagination, inventory replacement, leases, the atomic
+//! commit claim, and migrations started by several processes at once.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 use chrono::{Duration, TimeZone, Utc};
+use diesel::{Connection, PgConnection, RunQueryDsl};
 use domain::{
-    Brick, Job, JobOrigin, JobStatus, NodeProgress, TaskKind, TaskParams, TaskStatus, Volume,
-    VolumeLayout, VolumeStatus, VolumeType,
+    Brick, Job, JobOrigin, JobStatus, NodeProgress, StepStatus, TaskKind, TaskParams, TaskStatus,
+    Volume, VolumeLayout, VolumeStatus, VolumeType,
 };
-use persistence::repo::{clusters, jobs, volumes};
+use persistence::repo::{clusters, jobs, leases, volumes};
 use persistence::{JobFilter, PersistenceError, Store};
 use uuid::Uuid;
 
-fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Store::open(&format!("sqlite:{}", dir.path().join("t.db").display()), 4).unwrap();
-    (dir, s)
+/// A fresh database of one backend; dropped (PostgreSQL: the database too) at the end.
+struct TestDb {
+    store: Option<Store>,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
 }
+
+impl TestDb {
+    fn store(&self) -> &Store {
+        self.store.as_ref().unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        self.store.take();
+        if let Some(name) = &self.pg_name {
+            let mut admin = PgConnection::establish(&pg_admin_url()).unwrap();
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut admin)
+                .unwrap();
+        }
+    }
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("GLUSTER_TASKS_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    TestDb {
+        store: Some(Store::open(&url, 4).unwrap()),
+        _dir: Some(dir),
+        pg_name: None,
+    }
+}
+
+/// Creates `gt_test_<random>` on the PostgreSQL server; fails loudly when it does not answer
+/// (`.ci/run` starts it).
+fn postgres_db() -> TestDb {
+    let (url, _, name) = postgres_db_unopened();
+    TestDb {
+        store: Some(Store::open(&url, 4).unwrap()),
+        _dir: None,
+        pg_name: name,
+    }
+}
+
+/// Runs each listed test once per backend: `sqlite::NAME` and `postgres::NAME`.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(&super::sqlite_db()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(&super::postgres_db()) } )*
+        }
+    };
+}
+
+conformance!(
+    jobs_round_trip_with_steps_and_nodes,
+    the_database_allows_one_active_job_per_volume,
+    concurrent_starts_on_one_volume_make_one_job,
+    pages_are_newest_first_stable_and_complete,
+    inventory_replacement_updates_drops_and_renames,
+    an_older_inventory_read_never_overwrites_a_newer_one,
+    leases_have_one_holder_expire_and_can_be_released,
+    replicas_count_while_they_beat,
+    a_step_is_claimed_once,
+    staleness_is_set_once_and_cleared_by_a_poll,
+    migrations_started_together_by_several_processes_all_succeed,
+);
 
 const CLUSTER: Uuid = Uuid::from_u128(7);
 
@@ -74,10 +150,9 @@ fn setup(s: &Store) {
     .unwrap();
 }
 
-#[test]
-fn jobs_round_trip_with_steps_and_nodes() {
-    let (_d, s) = store();
-    setup(&s);
+fn jobs_round_trip_with_steps_and_nodes(db: &TestDb) {
+    let s = db.store();
+    setup(s);
     let mut job = job_on(1, 0);
     let steps = job.initial_steps();
     s.write(|c| jobs::insert(c, &job, &steps)).unwrap();
@@ -115,10 +190,9 @@ fn jobs_round_trip_with_steps_and_nodes() {
     );
 }
 
-#[test]
-fn the_database_allows_one_active_job_per_volume() {
-    let (_d, s) = store();
-    setup(&s);
+fn the_database_allows_one_active_job_per_volume(db: &TestDb) {
+    let s = db.store();
+    setup(s);
     let first = job_on(1, 0);
     s.write(|c| jobs::insert(c, &first, &first.initial_steps()))
         .unwrap();
@@ -148,10 +222,9 @@ fn the_database_allows_one_active_job_per_volume() {
     );
 }
 
-#[test]
-fn pages_are_newest_first_stable_and_complete() {
-    let (_d, s) = store();
-    setup(&s);
+fn pages_are_newest_first_stable_and_complete(db: &TestDb) {
+    let s = db.store();
+    setup(s);
     let mut ids = Vec::new();
     for i in 0..7 {
         let mut j = job_on(1, i / 2); // pairs share a timestamp: ties are broken by id
@@ -195,10 +268,9 @@ fn pages_are_newest_first_stable_and_complete() {
     assert!(filtered.items.is_empty());
 }
 
-#[test]
-fn inventory_replacement_updates_drops_and_renames() {
-    let (_d, s) = store();
-    setup(&s);
+fn inventory_replacement_updates_drops_and_renames(db: &TestDb) {
+    let s = db.store();
+    setup(s);
     let mut a = volume("a", 1);
     a.status = VolumeStatus::Stopped;
     a.bricks.truncate(1);
@@ -238,4 +310,198 @@ fn urls_choose_the_backend_and_refuse_memory_databases() {
     );
     assert!(Backend::from_url("sqlite::memory:").is_err());
     assert!(Backend::from_url("mysql://h/db").is_err());
+}
+
+/// Runs `f(i)` on `n` threads released at the same instant; their results in order.
+fn race<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let barrier = std::sync::Barrier::new(n);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let (barrier, f) = (&barrier, &f);
+                scope.spawn(move || {
+                    barrier.wait();
+                    f(i)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+fn concurrent_starts_on_one_volume_make_one_job(db: &TestDb) {
+    let s = db.store();
+    setup(s);
+    let jobs: Vec<Job> = (0..4).map(|i| job_on(1, i)).collect();
+    let results = race(4, |i| {
+        s.write(|c| jobs::insert(c, &jobs[i], &jobs[i].initial_steps()))
+    });
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .all(|e| matches!(e, PersistenceError::ActiveJobExists)));
+}
+
+fn an_older_inventory_read_never_overwrites_a_newer_one(db: &TestDb) {
+    let s = db.store();
+    setup(s);
+    let mut fresh = volume("a", 1);
+    fresh.bricks.truncate(1);
+    fresh.refreshed_at += Duration::seconds(10);
+    s.write(|c| volumes::upsert(c, &fresh)).unwrap();
+    let mut stale = volume("a", 1);
+    stale.refreshed_at += Duration::seconds(5);
+    s.write(|c| volumes::replace_inventory(c, CLUSTER, &[stale, volume("b", 2)]))
+        .unwrap();
+    let a = s
+        .read(|c| volumes::get(c, Uuid::from_u128(1)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.bricks.len(), 1, "the later read stays");
+    let mut later = volume("a", 1);
+    later.refreshed_at += Duration::seconds(20);
+    s.write(|c| volumes::upsert(c, &later)).unwrap();
+    let a = s
+        .read(|c| volumes::get(c, Uuid::from_u128(1)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.bricks.len(), 2);
+}
+
+fn leases_have_one_holder_expire_and_can_be_released(db: &TestDb) {
+    let s = db.store();
+    setup(s);
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let secs = |n| t0 + Duration::seconds(n);
+    let take = |who: &str, now, until| {
+        s.write(|c| leases::acquire(c, CLUSTER, who, now, until))
+            .unwrap()
+    };
+    assert!(take("a", t0, secs(15)));
+    assert!(!take("b", secs(1), secs(16)), "held by a");
+    assert!(take("a", secs(10), secs(25)), "a renews");
+    assert!(!take("b", secs(20), secs(35)), "renewed lease still held");
+    assert_eq!(s.read(|c| leases::held_by(c, "a", secs(20))).unwrap(), 1);
+    assert!(take("b", secs(26), secs(41)), "expired: b takes over");
+    assert!(!take("a", secs(27), secs(42)), "a lost it");
+    let (owner, until) = s.read(|c| leases::holder(c, CLUSTER)).unwrap().unwrap();
+    assert_eq!((owner.as_str(), until), ("b", secs(41)));
+    assert!(!s.write(|c| leases::release(c, CLUSTER, "a")).unwrap());
+    assert!(s.write(|c| leases::release(c, CLUSTER, "b")).unwrap());
+    assert!(take("a", secs(28), secs(43)), "released: free at once");
+    // Many replicas racing for a free lease: exactly one wins.
+    let other = Uuid::from_u128(99);
+    let wins = race(4, |i| {
+        s.write(|c| leases::acquire(c, other, &format!("r{i}"), t0, secs(15)))
+            .unwrap()
+    })
+    .into_iter()
+    .filter(|won| *won)
+    .count();
+    assert_eq!(wins, 1);
+}
+
+fn replicas_count_while_they_beat(db: &TestDb) {
+    let s = db.store();
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    for (who, at) in [("a", 0), ("b", 5), ("a", 10)] {
+        s.write(|c| leases::heartbeat(c, who, t0 + Duration::seconds(at)))
+            .unwrap();
+    }
+    let live = |since| {
+        s.read(|c| leases::live_replicas(c, t0 + Duration::seconds(since)))
+            .unwrap()
+    };
+    assert_eq!(live(0), 2);
+    assert_eq!(live(6), 1, "b was not seen since 5");
+    s.write(|c| leases::leave(c, "a", t0)).unwrap();
+    assert_eq!(live(0), 1, "a left; b remains");
+}
+
+fn a_step_is_claimed_once(db: &TestDb) {
+    let s = db.store();
+    setup(s);
+    let job = job_on(1, 0);
+    let steps = job.initial_steps();
+    s.write(|c| jobs::insert(c, &job, &steps)).unwrap();
+    let step = steps.last().unwrap().clone();
+    let wins = race(3, |_| {
+        s.write(|c| {
+            jobs::claim_step(
+                c,
+                &step,
+                StepStatus::Pending,
+                StepStatus::Running,
+                Utc::now(),
+            )
+        })
+        .unwrap()
+    })
+    .into_iter()
+    .filter(|w| *w)
+    .count();
+    assert_eq!(wins, 1);
+}
+
+fn staleness_is_set_once_and_cleared_by_a_poll(db: &TestDb) {
+    let s = db.store();
+    setup(s);
+    let job = job_on(1, 0);
+    s.write(|c| jobs::insert(c, &job, &job.initial_steps()))
+        .unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
+    s.write(|c| jobs::mark_stale(c, &[job.id], t0)).unwrap();
+    s.write(|c| jobs::mark_stale(c, &[job.id], t0 + Duration::seconds(9)))
+        .unwrap();
+    let get = || s.read(|c| jobs::get(c, job.id)).unwrap().unwrap().job;
+    assert_eq!(get().stale_since, Some(t0), "the first failure counts");
+    s.write(|c| jobs::mark_polled(c, &[job.id], t0 + Duration::seconds(10)))
+        .unwrap();
+    assert_eq!(get().stale_since, None);
+    assert_eq!(get().polled_at, Some(t0 + Duration::seconds(10)));
+}
+
+fn migrations_started_together_by_several_processes_all_succeed(db: &TestDb) {
+    // A second database of the same backend, opened by several pools at once (as replicas
+    // starting together would): every one succeeds and the schema is there once.
+    let fresh = if db.pg_name.is_some() {
+        postgres_db_unopened()
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("m.db").display());
+        (url, Some(dir), None)
+    };
+    let (url, _dir, pg) = fresh;
+    for opened in race(3, |_| Store::open(&url, 2).map(|_| ())) {
+        opened.unwrap();
+    }
+    let s = Store::open(&url, 1).unwrap();
+    setup(&s);
+    drop(s);
+    if let Some(name) = pg {
+        let mut admin = PgConnection::establish(&pg_admin_url()).unwrap();
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .execute(&mut admin)
+            .unwrap();
+    }
+}
+
+/// Creates `gt_test_<random>` on the PostgreSQL server, empty (no migrations yet): its URL and
+/// name. Fails loudly when the server does not answer (`.ci/run` starts it).
+fn postgres_db_unopened() -> (String, Option<tempfile::TempDir>, Option<String>) {
+    let admin = pg_admin_url();
+    let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
+        panic!("PostgreSQL at {admin} does not answer ({e}); start it or set GLUSTER_TASKS_TEST_POSTGRES")
+    });
+    let name = format!("gt_test_{}", Uuid::new_v4().simple());
+    diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut conn)
+        .unwrap();
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    (format!("{base}/{name}"), None, Some(name))
 }

@@ -98,4 +98,7 @@ pub enum PollError {
     /// The store failed.
     #[error(transparent)]
     Persistence(#[from] PersistenceError),
+    /// Another replica took over the cluster's lease during the cycle.
+    #[error("the cluster's lease passed to another replica")]
+    LeaseLost,
 }

@@ -35,6 +35,10 @@ impl Operations {
         self.clock.now()
     }
 
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
     pub(crate) fn wake(&self, cluster: Uuid) {
         self.scheduler.wake(cluster);
     }
@@ -65,7 +69,8 @@ impl Operations {
     ) -> Result<OpError, OpError> {
         let reason = format!("start sent, answer not received: {e}");
         self.store.write(|c| {
-            let mut rec = jobs::get(c, job.id)?.ok_or(PersistenceError::NotFound("job"))?;
+            let mut rec =
+                jobs::get_for_update(c, job.id)?.ok_or(PersistenceError::NotFound("job"))?;
             rec.job.reason = Some(reason.clone());
             jobs::update(c, &rec.job)
         })?;
@@ -95,6 +100,7 @@ impl Operations {
         volume: &Volume,
     ) -> Result<Volume, OpError> {
         let name = VolumeName::parse(&volume.name)?;
+        let read_at = self.clock.now();
         let infos = match cluster.driver.volume_info(Some(&name)) {
             Ok(infos) => infos,
             Err(DriverError::Gluster { message, .. }) if message.contains("does not exist") => {
@@ -106,7 +112,7 @@ impl Operations {
             .iter()
             .find(|i| i.id == volume.id)
             .ok_or(OpError::VolumeNotFound(volume.id))?;
-        let fresh = to_volume(cluster.id, info, self.clock.now());
+        let fresh = to_volume(cluster.id, info, read_at);
         self.store.write(|c| volumes::upsert(c, &fresh))?;
         Ok(fresh)
     }
@@ -160,7 +166,8 @@ impl Operations {
         match cluster.driver.rebalance_start(&name, options) {
             Ok(task_id) => {
                 let rec = self.store.write(|c| {
-                    let mut rec = jobs::get(c, job.id)?.ok_or(PersistenceError::NotFound("job"))?;
+                    let mut rec = jobs::get_for_update(c, job.id)?
+                        .ok_or(PersistenceError::NotFound("job"))?;
                     rec.job.gluster_task_id = task_id;
                     let status = if options.fix_layout {
                         TaskStatus::FixLayoutInProgress

@@ -1,7 +1,9 @@
 //! The per-cluster poller and the scheduler that runs one per cluster on its own thread.
 
 use crate::inventory::to_volume;
-use crate::{reconcile, removal, Clock, ClusterContext, PollError, PollSettings};
+use crate::{
+    reconcile, removal, Clock, ClusterContext, LeaseKeeper, PollError, PollSettings, Replica,
+};
 use chrono::{DateTime, Utc};
 use domain::{
     commit_blocker, BrickName, Job, JobOrigin, JobStatus, TaskKind, TaskParams, TaskStatus, Volume,
@@ -10,16 +12,26 @@ use domain::{
 use gluster::{DriverError, GlusterTask, TaskReport};
 use persistence::repo::{clusters, jobs, volumes};
 use persistence::{JobRecord, Store};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 use uuid::Uuid;
 
-/// Consecutive cycles in which a followed task is neither listed nor known to its status query
-/// before its job becomes `unknown`.
-const VANISHED_AFTER_MISSES: u32 = 3;
+/// Consecutive cycles in which gluster must answer "not started" for a followed task before its
+/// job ends the way the volume shows (stopped or committed outside this service).
+const NOT_STARTED_AFTER_MISSES: u32 = 3;
+
+/// How the reason of a job held back from "completed" begins (see [`Poller::silent_peers`]).
+const HELD_FOR_SILENT_PEERS: &str = "gluster reports the task completed, but";
+
+/// A followed task that gluster did not report: since when, and in how many cycles in a row.
+#[derive(Debug, Clone, Copy)]
+struct Miss {
+    count: u32,
+    since: DateTime<Utc>,
+}
 
 /// What one cycle did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,6 +46,8 @@ pub struct CycleReport {
     pub changed: usize,
     /// Jobs created for tasks started with the gluster CLI.
     pub adopted: usize,
+    /// Jobs whose status query failed in this cycle (they keep their last state, marked stale).
+    pub errors: usize,
 }
 
 /// Polls one cluster. [`ClusterPoller::run_cycle`] is one complete cycle, for tests and for the
@@ -45,7 +59,8 @@ pub struct ClusterPoller {
     clock: Arc<dyn Clock>,
     settings: PollSettings,
     last_inventory: Option<DateTime<Utc>>,
-    misses: HashMap<Uuid, u32>,
+    misses: HashMap<Uuid, Miss>,
+    lease: Option<LeaseKeeper>,
 }
 
 /// A followed job and what the cycle learned about its task.
@@ -69,6 +84,21 @@ impl ClusterPoller {
             settings,
             last_inventory: None,
             misses: HashMap::new(),
+            lease: None,
+        }
+    }
+
+    /// Makes every cycle renew `lease` before it starts and before each task it follows, and
+    /// stop with [`PollError::LeaseLost`] once another replica holds it.
+    pub fn with_lease(mut self, lease: LeaseKeeper) -> Self {
+        self.lease = Some(lease);
+        self
+    }
+
+    fn keep_lease(&self) -> Result<(), PollError> {
+        match &self.lease {
+            Some(l) => l.renew(),
+            None => Ok(()),
         }
     }
 
@@ -101,19 +131,36 @@ impl ClusterPoller {
     /// followed task that needs it, then writes what changed.
     pub fn run_cycle(&mut self) -> Result<CycleReport, PollError> {
         let result = self.cycle();
+        if matches!(result, Err(PollError::LeaseLost)) {
+            // Another replica polls the cluster now; what it sees is its to record.
+            self.misses.clear();
+            return result;
+        }
         let now = self.clock.now();
         let cid = self.cluster.id;
         let error = result.as_ref().err().map(|e| e.to_string());
-        if let Err(e) = self
-            .store
-            .write(|c| clusters::record_poll(c, cid, now, error.as_deref()))
-        {
+        let host = self.cluster.driver.active_host();
+        let outcome = clusters::PollOutcome {
+            error: error.as_deref(),
+            active_host: host.as_deref(),
+        };
+        let recorded = self.store.write(|c| {
+            clusters::record_poll(c, cid, now, outcome)?;
+            if result.is_err() {
+                // Nothing could be asked: every followed job keeps its last known state.
+                let ids: Vec<Uuid> = jobs::tracked(c, cid)?.iter().map(|r| r.job.id).collect();
+                jobs::mark_stale(c, &ids, now)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = recorded {
             log::warn!("cluster {}: cannot record the poll: {e}", self.cluster.name);
         }
         result
     }
 
     fn cycle(&mut self) -> Result<CycleReport, PollError> {
+        self.keep_lease()?;
         let now = self.clock.now();
         let mut report = CycleReport::default();
         let (cid, cname) = (self.cluster.id, self.cluster.name.clone());
@@ -160,11 +207,23 @@ impl ClusterPoller {
         }
 
         let mut polled = Vec::new();
+        let mut stale = Vec::new();
         for f in followed {
+            self.keep_lease()?;
             report.followed += 1;
-            polled.push(f.rec.job.id);
-            if self.follow(f, now)? {
-                report.changed += 1;
+            let id = f.rec.job.id;
+            match self.follow(f, now) {
+                Ok(changed) => {
+                    polled.push(id);
+                    report.changed += usize::from(changed);
+                }
+                // One task's unreadable answer must not stop the others from being followed.
+                Err(PollError::Driver(e)) => {
+                    log::warn!("cluster {cname}: job {id}: status query failed, keeping its last state: {e}");
+                    report.errors += 1;
+                    stale.push(id);
+                }
+                Err(e) => return Err(e),
             }
         }
         for id in &polled {
@@ -174,7 +233,10 @@ impl ClusterPoller {
                 }
             }
         }
-        self.store.write(|c| jobs::mark_polled(c, &polled, now))?;
+        self.store.write(|c| {
+            jobs::mark_polled(c, &polled, now)?;
+            jobs::mark_stale(c, &stale, now)
+        })?;
         Ok(report)
     }
 
@@ -210,13 +272,22 @@ impl ClusterPoller {
                 && r.job.volume_id == volume.id
                 && r.job.kind == task.kind
         }) {
-            let mut rec = tracked.swap_remove(i);
-            rec.job.gluster_task_id = Some(task.id);
-            rec.job.reason = None;
-            let job = rec.job.clone();
-            self.store.write(|c| jobs::update(c, &job))?;
-            log::info!("job {}: attached gluster task {}", job.id, task.id);
-            return Ok(Some(rec));
+            let stale = tracked.swap_remove(i);
+            // Attach only if the start has not recorded the id meanwhile (re-read, row locked):
+            // writing the copy read at the start of the cycle would undo its `running`.
+            let attached = self.store.write(|c| {
+                let Some(mut rec) = still_active(c, stale.job.id)? else {
+                    return Ok(None);
+                };
+                if rec.job.gluster_task_id.is_none() {
+                    rec.job.gluster_task_id = Some(task.id);
+                    rec.job.reason = None;
+                    jobs::update(c, &rec.job)?;
+                    log::info!("job {}: attached gluster task {}", rec.job.id, task.id);
+                }
+                Ok(Some(rec))
+            })?;
+            return Ok(attached);
         }
         if self.store.read(|c| jobs::by_task_id(c, task.id))?.is_some() {
             return Ok(None);
@@ -318,13 +389,55 @@ impl ClusterPoller {
         };
         self.misses.remove(&rec.job.id);
         let usable = report.filter(|r| r.task_id.is_none() || r.task_id == task_id);
+        let held = match usable {
+            Some(r)
+                if completion(status)
+                    && JobStatus::for_task(rec.job.kind, status) != rec.job.status =>
+            {
+                let silent = self.silent_peers(&rec, r)?;
+                (!silent.is_empty()).then(|| {
+                    format!(
+                        "{HELD_FOR_SILENT_PEERS} {} of this volume's nodes ({}) did not report: their glusterd is disconnected and their migration may still run; waiting for them",
+                        silent.len(),
+                        silent.join(", ")
+                    )
+                })
+            }
+            _ => None,
+        };
+        let status = match (&held, status) {
+            (Some(_), TaskStatus::FixLayoutCompleted) => TaskStatus::FixLayoutInProgress,
+            (Some(_), _) => TaskStatus::InProgress,
+            (None, s) => s,
+        };
         // Apply to the job as it is now: the API may have stopped or committed it while this
-        // cycle was asking gluster, and an ended job never changes again.
+        // cycle was asking gluster, and an ended job never changes again. The status call may
+        // have taken long: make sure no other replica polls the cluster meanwhile.
+        self.keep_lease()?;
         let applied = self.store.write(|c| {
             let Some(mut fresh) = still_active(c, rec.job.id)? else {
                 return Ok(None);
             };
-            let changed = reconcile::apply(c, &mut fresh, status, usable, now)?;
+            // gluster answered for it: whatever is written now is current, not stale.
+            fresh.job.stale_since = None;
+            let mut changed = reconcile::apply(c, &mut fresh, status, usable, now)?;
+            let reason = match &held {
+                Some(why) => Some(why.clone()),
+                None if fresh
+                    .job
+                    .reason
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with(HELD_FOR_SILENT_PEERS)) =>
+                {
+                    None
+                }
+                None => fresh.job.reason.clone(),
+            };
+            if reason != fresh.job.reason {
+                fresh.job.reason = reason;
+                jobs::update(c, &fresh.job)?;
+                changed = true;
+            }
             Ok(Some((fresh, changed)))
         })?;
         let Some((fresh, changed)) = applied else {
@@ -332,9 +445,42 @@ impl ClusterPoller {
         };
         let rec = fresh;
         if rec.job.kind == TaskKind::RemoveBrick && rec.job.status == JobStatus::AwaitingCommit {
-            return Ok(self.awaiting_commit(rec, now)? || changed);
+            return Ok(self.awaiting_commit(rec)? || changed);
         }
         Ok(changed)
+    }
+
+    /// The nodes that should report for `rec`'s task (every node with a brick of the volume for
+    /// a rebalance, the nodes of the removed bricks for a removal), are missing from `report`
+    /// and whose glusterd is disconnected, by host name. GlusterFS 10.3 leaves such a node out of
+    /// the report and aggregates the rest, so it says "completed" while that node's process may
+    /// still migrate (it runs on without its glusterd, and starts over when glusterd returns).
+    /// Asks the pool only when some expected node is missing.
+    fn silent_peers(&self, rec: &JobRecord, report: &TaskReport) -> Result<Vec<String>, PollError> {
+        let Some(volume) = self.store.read(|c| volumes::get(c, rec.job.volume_id))? else {
+            return Ok(Vec::new());
+        };
+        let reported: HashSet<Uuid> = report.nodes.iter().map(|n| n.peer_id).collect();
+        let missing: HashSet<Uuid> = volume
+            .bricks
+            .iter()
+            .filter(|b| {
+                rec.job.kind == TaskKind::Rebalance || rec.job.params.bricks.contains(&b.name)
+            })
+            .filter_map(|b| b.peer_id)
+            .filter(|p| !reported.contains(p))
+            .collect();
+        if missing.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .cluster
+            .driver
+            .pool_list()?
+            .into_iter()
+            .filter(|p| missing.contains(&p.id) && !p.connected)
+            .map(|p| p.hostname)
+            .collect())
     }
 
     /// A task that ended outside this service: a remove-brick whose bricks have all left the
@@ -382,6 +528,7 @@ impl ClusterPoller {
         now: DateTime<Utc>,
         change: impl FnOnce(&mut domain::Job) -> bool,
     ) -> Result<bool, PollError> {
+        self.keep_lease()?;
         Ok(self.store.write(|c| {
             let Some(mut rec) = still_active(c, id)? else {
                 return Ok(false);
@@ -389,6 +536,7 @@ impl ClusterPoller {
             if !change(&mut rec.job) {
                 return Ok(false);
             }
+            rec.job.stale_since = None;
             rec.job.sync_steps(&mut rec.steps, now);
             jobs::update(c, &rec.job)?;
             jobs::update_steps(c, &rec.steps)?;
@@ -398,11 +546,14 @@ impl ClusterPoller {
 
     /// A migration that completed: with auto-commit, commit only when every node completed
     /// with no failures; otherwise (or without auto-commit) record why it waits.
-    fn awaiting_commit(&self, mut rec: JobRecord, now: DateTime<Utc>) -> Result<bool, PollError> {
+    fn awaiting_commit(&self, mut rec: JobRecord) -> Result<bool, PollError> {
         let blocker = commit_blocker(rec.job.task_status, &rec.nodes);
         if rec.job.params.auto_commit && blocker.is_none() {
+            // Only the lease holder commits (and the commit step is claimed atomically).
+            self.keep_lease()?;
             log::info!("job {}: migration complete, committing", rec.job.id);
-            return match removal::commit(&self.store, &self.cluster, &mut rec, now) {
+            return match removal::commit(&self.store, &self.cluster, &mut rec, self.clock.as_ref())
+            {
                 Ok(()) => Ok(true),
                 Err(e) => {
                     let reason = format!("auto-commit failed: {e}");
@@ -472,31 +623,46 @@ impl ClusterPoller {
     /// The task was neither listed nor known. After several misses in a row: if gluster
     /// answered that no such task was started — what gluster 10.3 says of a task stopped (or a
     /// removal committed) outside this service, since it keeps no record of it — the job ends
-    /// the way the volume shows; otherwise it becomes `unknown`.
+    /// the way the volume shows. Otherwise it becomes `unknown`, but only once the task has been
+    /// missing for `vanish_misses` cycles and for `vanish_grace` at least.
     fn missed(
         &mut self,
         mut rec: JobRecord,
         now: DateTime<Utc>,
         refused: Option<&str>,
     ) -> Result<bool, PollError> {
-        let n = self.misses.entry(rec.job.id).or_insert(0);
-        *n += 1;
-        let n = *n;
-        if n < VANISHED_AFTER_MISSES || rec.job.status == JobStatus::Unknown {
+        let miss = self.misses.entry(rec.job.id).or_insert(Miss {
+            count: 0,
+            since: now,
+        });
+        miss.count += 1;
+        let Miss { count, since } = *miss;
+        if rec.job.status == JobStatus::Unknown {
             return Ok(false);
         }
-        if refused.is_some_and(|m| m.contains("not started for volume")) {
+        // "Rebalance not started for volume X." / "remove-brick not started for volume X." (not
+        // "Volume X is not started", which is about the volume).
+        let not_started = refused.is_some_and(|m| m.contains("not started for volume"));
+        if not_started && count >= NOT_STARTED_AFTER_MISSES {
             self.misses.remove(&rec.job.id);
             return self.ended_outside(rec, now);
         }
+        let missing_for = (now - since).to_std().unwrap_or_default();
+        if count < self.settings.vanish_misses || missing_for < self.settings.vanish_grace {
+            return Ok(false);
+        }
         rec.job.reason = Some(format!(
-            "gluster no longer reports task {} on volume {} ({} polls in a row)",
+            "gluster no longer reports task {} on volume {} ({} polls in a row over {}s){}",
             rec.job
                 .gluster_task_id
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
             rec.job.volume_name,
-            n
+            count,
+            missing_for.as_secs(),
+            refused
+                .map(|m| format!("; it answers: {m}"))
+                .unwrap_or_default()
         ));
         let reason = rec.job.reason.take();
         self.finish(rec.job.id, now, move |job| {
@@ -506,12 +672,20 @@ impl ClusterPoller {
     }
 }
 
+/// A status that ends the task's work successfully (a removal then awaits its commit).
+fn completion(status: TaskStatus) -> bool {
+    matches!(
+        status,
+        TaskStatus::Completed | TaskStatus::FixLayoutCompleted
+    )
+}
+
 /// The job, re-read inside the current transaction, unless it has ended meanwhile.
 fn still_active(
     c: &mut persistence::DbConnection,
     id: Uuid,
 ) -> Result<Option<JobRecord>, persistence::PersistenceError> {
-    Ok(jobs::get(c, id)?.filter(|r| !r.job.status.is_terminal()))
+    Ok(jobs::get_for_update(c, id)?.filter(|r| !r.job.status.is_terminal()))
 }
 
 /// What a status call learned.
@@ -564,49 +738,36 @@ impl Scheduler {
         v
     }
 
-    /// Starts one poller thread per cluster.
-    pub fn start(&self, store: &Store, clock: Arc<dyn Clock>, settings: PollSettings) {
+    /// Starts one poller thread per cluster. With several replicas on one database, each
+    /// thread polls only while its replica holds the cluster's lease (see [`LeaseKeeper`]).
+    pub fn start(
+        &self,
+        store: &Store,
+        clock: Arc<dyn Clock>,
+        settings: PollSettings,
+        replica: &Replica,
+    ) {
         let mut pollers = self.pollers.lock().unwrap_or_else(|p| p.into_inner());
+        let total = self.clusters.len();
         for cluster in self.clusters.values() {
             if pollers.contains_key(&cluster.id) {
                 continue;
             }
             let (tx, rx) = mpsc::channel();
-            let mut poller =
-                ClusterPoller::new(cluster.clone(), store.clone(), clock.clone(), settings);
+            let keeper = LeaseKeeper::new(
+                store.clone(),
+                clock.clone(),
+                replica.clone(),
+                cluster.id,
+                total,
+            );
+            let poller =
+                ClusterPoller::new(cluster.clone(), store.clone(), clock.clone(), settings)
+                    .with_lease(keeper.clone());
             let name = cluster.name.clone();
             let spawned = thread::Builder::new()
                 .name(format!("poll-{name}"))
-                .spawn(move || {
-                    let mut failures: u32 = 0;
-                    loop {
-                        let wait = match poller.run_cycle() {
-                            Ok(r) => {
-                                if failures > 0 {
-                                    log::info!("cluster {name}: polling recovered");
-                                }
-                                failures = 0;
-                                if r.running > 0 {
-                                    settings.active_interval
-                                } else {
-                                    settings.idle_interval
-                                }
-                            }
-                            Err(e) => {
-                                failures = failures.saturating_add(1);
-                                let wait = backoff(settings, failures);
-                                log::warn!(
-                                    "cluster {name}: poll cycle failed ({failures} in a row), next try in {wait:?}: {e}"
-                                );
-                                wait
-                            }
-                        };
-                        match rx.recv_timeout(wait) {
-                            Ok(Signal::Wake) | Err(RecvTimeoutError::Timeout) => {}
-                            Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => break,
-                        }
-                    }
-                });
+                .spawn(move || poll_loop(poller, keeper, settings, &name, &rx));
             match spawned {
                 Ok(thread) => {
                     pollers.insert(
@@ -640,6 +801,81 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// The body of a cluster's poller thread: while this replica holds the cluster's lease, a cycle
+/// every interval (short while tasks run, longer when idle, backing off after failures); the
+/// lease is renewed at least three times per lease length, cycle or not. On stop, the lease is
+/// given up so another replica takes over at once.
+fn poll_loop(
+    mut poller: ClusterPoller,
+    keeper: LeaseKeeper,
+    settings: PollSettings,
+    name: &str,
+    signal: &mpsc::Receiver<Signal>,
+) {
+    let renew_every = keeper.replica().lease / 3;
+    let mut failures: u32 = 0;
+    let mut holding = false;
+    let mut next_cycle = std::time::Instant::now();
+    loop {
+        let held = match keeper.hold() {
+            Ok(h) => h,
+            Err(e) => {
+                log::warn!("cluster {name}: cannot take or renew the lease: {e}");
+                false
+            }
+        };
+        if held != holding {
+            log::info!(
+                "cluster {name}: replica {} {} polling",
+                keeper.replica().id,
+                if held { "starts" } else { "stops" }
+            );
+            holding = held;
+            next_cycle = std::time::Instant::now();
+        }
+        if held && std::time::Instant::now() >= next_cycle {
+            let wait = match poller.run_cycle() {
+                Ok(r) => {
+                    if failures > 0 {
+                        log::info!("cluster {name}: polling recovered");
+                    }
+                    failures = 0;
+                    if r.running > 0 {
+                        settings.active_interval
+                    } else {
+                        settings.idle_interval
+                    }
+                }
+                Err(PollError::LeaseLost) => {
+                    holding = false;
+                    Duration::ZERO
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    let wait = backoff(settings, failures);
+                    log::warn!(
+                        "cluster {name}: poll cycle failed ({failures} in a row), next try in {wait:?}: {e}"
+                    );
+                    wait
+                }
+            };
+            next_cycle = std::time::Instant::now() + wait;
+        }
+        let until_cycle = next_cycle.saturating_duration_since(std::time::Instant::now());
+        let sleep = if held {
+            until_cycle.min(renew_every)
+        } else {
+            renew_every
+        };
+        match signal.recv_timeout(sleep) {
+            Ok(Signal::Wake) => next_cycle = std::time::Instant::now(),
+            Err(RecvTimeoutError::Timeout) => {}
+            Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    keeper.release();
 }
 
 /// The wait after `failures` failed cycles in a row: doubling from the active interval.

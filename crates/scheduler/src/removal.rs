@@ -2,8 +2,7 @@
 //! poller runs for auto-commit. Nothing is committed unless the data has left the bricks.
 
 use crate::inventory::to_volume;
-use crate::{reconcile, ClusterContext, OpError, Operations};
-use chrono::{DateTime, Utc};
+use crate::{reconcile, Clock, ClusterContext, OpError, Operations};
 use domain::{
     commit_blocker, BrickName, DomainError, Job, JobOrigin, JobStatus, RemovalMode, RemovalRequest,
     StepKind, StepStatus, TaskKind, TaskParams, TaskStatus, Volume, VolumeName,
@@ -45,20 +44,30 @@ pub(crate) fn commit(
     store: &Store,
     cluster: &ClusterContext,
     rec: &mut JobRecord,
-    now: DateTime<Utc>,
+    clock: &dyn Clock,
 ) -> Result<(), OpError> {
+    let now = clock.now();
     let name = VolumeName::parse(&rec.job.volume_name)?;
     let bricks = brick_names(&rec.job.params.bricks)?;
+    // Record the commit before issuing it, and only once: the step moves from pending to
+    // running in one conditional update, so of two committers (the API and the auto-commit of
+    // another replica, say) exactly one goes on to call gluster.
     if let Some(step) = rec
         .steps
         .iter_mut()
         .find(|s| s.kind == StepKind::Committing)
     {
+        let claimed = store
+            .write(|c| jobs::claim_step(c, step, StepStatus::Pending, StepStatus::Running, now))?;
+        if !claimed {
+            return Err(OpError::CommitRefused(format!(
+                "a commit of job {} is already in progress",
+                rec.job.id
+            )));
+        }
         step.status = StepStatus::Running;
         step.started_at = Some(now);
     }
-    let steps = rec.steps.clone();
-    store.write(|c| jobs::update_steps(c, &steps))?;
     if let Err(e) = cluster.driver.remove_brick_commit(&name, &bricks) {
         if let Some(step) = rec
             .steps
@@ -71,6 +80,9 @@ pub(crate) fn commit(
         store.write(|c| jobs::update_steps(c, &steps))?;
         return Err(OpError::from_driver_as_conflict(e));
     }
+    // The brick list first: whoever sees the job succeed sees the volume without the bricks.
+    refresh_volume(store, cluster, &name, rec.job.volume_id, clock);
+    let now = clock.now();
     rec.job.reason = None;
     rec.job.transition(JobStatus::Succeeded, now)?;
     rec.job.sync_steps(&mut rec.steps, now);
@@ -79,7 +91,6 @@ pub(crate) fn commit(
         jobs::update(c, &job)?;
         jobs::update_steps(c, &steps)
     })?;
-    refresh_volume(store, cluster, &name, rec.job.volume_id, now);
     Ok(())
 }
 
@@ -90,8 +101,10 @@ fn refresh_volume(
     cluster: &ClusterContext,
     name: &VolumeName,
     volume_id: Uuid,
-    now: DateTime<Utc>,
+    clock: &dyn Clock,
 ) {
+    // Stamped before the read: an inventory read that began earlier never overwrites it.
+    let now = clock.now();
     match cluster.driver.volume_info(Some(name)) {
         Ok(infos) => {
             if let Some(info) = infos.iter().find(|i| i.id == volume_id) {
@@ -194,7 +207,8 @@ impl Operations {
             Ok(task_id) => {
                 let now = self.now();
                 let rec = self.store().write(|c| {
-                    let mut rec = jobs::get(c, job.id)?.ok_or(PersistenceError::NotFound("job"))?;
+                    let mut rec = jobs::get_for_update(c, job.id)?
+                        .ok_or(PersistenceError::NotFound("job"))?;
                     match plan.mode {
                         RemovalMode::Migrate => {
                             rec.job.gluster_task_id = task_id;
@@ -216,7 +230,7 @@ impl Operations {
                 Ok(match plan.mode {
                     RemovalMode::Migrate => RemovalOutcome::Started(rec),
                     RemovalMode::Force => {
-                        refresh_volume(self.store(), &cluster, &name, volume.id, now);
+                        refresh_volume(self.store(), &cluster, &name, volume.id, self.clock());
                         RemovalOutcome::Removed(rec)
                     }
                 })
@@ -296,7 +310,7 @@ impl Operations {
         if let Some(why) = commit_blocker(rec.job.task_status, &rec.nodes) {
             return Err(OpError::CommitRefused(why));
         }
-        commit(self.store(), &cluster, &mut rec, self.now())?;
+        commit(self.store(), &cluster, &mut rec, self.clock())?;
         self.wake(cluster.id);
         Ok(rec)
     }

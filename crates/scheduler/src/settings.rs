@@ -15,6 +15,12 @@ pub struct PollSettings {
     pub max_backoff: Duration,
     /// How long a `pending` job may wait for its task to show up in gluster before it fails.
     pub pending_timeout: Duration,
+    /// Cycles in a row in which a followed task must be missing (not listed, and its status
+    /// query not answering for it) before its job can become `unknown`.
+    pub vanish_misses: u32,
+    /// How long a followed task must have been missing, at least, before its job becomes
+    /// `unknown` (oVirt waits 10 minutes).
+    pub vanish_grace: Duration,
 }
 
 impl Default for PollSettings {
@@ -25,6 +31,8 @@ impl Default for PollSettings {
             inventory_interval: Duration::from_secs(60),
             max_backoff: Duration::from_secs(60),
             pending_timeout: Duration::from_secs(120),
+            vanish_misses: 3,
+            vanish_grace: Duration::from_secs(600),
         }
     }
 }

@@ -241,6 +241,13 @@ struct World {
 }
 
 fn world() -> World {
+    world_with(PollSettings {
+        pending_timeout: Duration::from_secs(60),
+        ..PollSettings::default()
+    })
+}
+
+fn world_with(settings: PollSettings) -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&format!("sqlite:{}", dir.path().join("t.db").display()), 4).unwrap();
     let clock = Arc::new(TestClock(Mutex::new(
@@ -254,10 +261,6 @@ fn world() -> World {
     ];
     fake.set_tasks(Ok(vec![]));
     let cluster = ClusterContext::new("c1", fake.clone());
-    let settings = PollSettings {
-        pending_timeout: Duration::from_secs(60),
-        ..PollSettings::default()
-    };
     let poller = ClusterPoller::new(cluster.clone(), store.clone(), clock.clone(), settings);
     World {
         _dir: dir,
@@ -269,13 +272,23 @@ fn world() -> World {
     }
 }
 
+/// Writes a running API rebalance job for `distrep` (volume 2) tracking `task`.
+fn running_job_on_distrep(w: &World, task: Uuid) -> Uuid {
+    rebalance_job(w, (1002, "distrep"), Some(task), JobStatus::Running)
+}
+
 /// Writes a running API job for `dist` tracking `task`.
 fn running_job(w: &World, task: Option<Uuid>, status: JobStatus) -> Uuid {
+    rebalance_job(w, (1001, "dist"), task, status)
+}
+
+/// Writes an API rebalance job on volume `(id, name)` tracking `task`, in `status`.
+fn rebalance_job(w: &World, volume: (u128, &str), task: Option<Uuid>, status: JobStatus) -> Uuid {
     let mut job = Job::new_pending(
         TaskKind::Rebalance,
         JobOrigin::Api,
-        Uuid::from_u128(1001),
-        "dist",
+        Uuid::from_u128(volume.0),
+        volume.1,
         w.cluster,
         TaskParams::default(),
         w.clock.now(),
@@ -287,6 +300,17 @@ fn running_job(w: &World, task: Option<Uuid>, status: JobStatus) -> Uuid {
     let steps = job.initial_steps();
     w.store.write(|c| jobs::insert(c, &job, &steps)).unwrap();
     job.id
+}
+
+/// gluster answers the status query of `dist` with a refusal saying `message`.
+fn refuse_status(w: &World, message: &str) {
+    w.fake.set_report(
+        "dist",
+        Err(DriverError::Gluster {
+            errno: 30800,
+            message: message.into(),
+        }),
+    );
 }
 
 fn job(w: &World, id: Uuid) -> persistence::JobRecord {
@@ -461,31 +485,64 @@ fn a_task_stopped_elsewhere_vanishes_from_the_list_and_its_status_says_stopped()
 }
 
 #[test]
-fn a_task_nobody_knows_any_more_becomes_unknown_only_after_several_misses() {
+fn a_task_nobody_knows_any_more_becomes_unknown_only_after_several_misses_and_the_grace_period() {
     let mut w = world();
     w.poller.run_cycle().unwrap();
     let id = running_job(&w, Some(Uuid::new_v4()), JobStatus::Running);
     w.fake.set_tasks(Ok(vec![]));
     // An answer that is not gluster's "not started": nothing says how the task ended.
-    w.fake.set_report(
-        "dist",
-        Err(DriverError::Gluster {
-            errno: 30800,
-            message: "Commit failed on 192.0.2.13".into(),
-        }),
-    );
-    for _ in 0..2 {
+    refuse_status(&w, "Commit failed on 192.0.2.13");
+    // Many misses within the grace period (10 minutes by default): still running.
+    for _ in 0..5 {
         w.poller.run_cycle().unwrap();
         assert_eq!(job(&w, id).job.status, JobStatus::Running);
     }
+    w.clock.advance(599);
+    w.poller.run_cycle().unwrap();
+    assert_eq!(job(&w, id).job.status, JobStatus::Running);
+    // The task shows up again: the count starts over.
+    let task = job(&w, id).job.gluster_task_id.unwrap();
+    w.fake
+        .set_report("dist", Ok(report(task, TaskStatus::InProgress, 4)));
+    w.poller.run_cycle().unwrap();
+    refuse_status(&w, "Commit failed on 192.0.2.13");
+    w.poller.run_cycle().unwrap();
+    w.clock.advance(300);
+    w.poller.run_cycle().unwrap();
+    assert_eq!(
+        job(&w, id).job.status,
+        JobStatus::Running,
+        "grace restarted"
+    );
+    w.clock.advance(300);
     w.poller.run_cycle().unwrap();
     let rec = job(&w, id);
     assert_eq!(rec.job.status, JobStatus::Unknown);
-    assert!(rec.job.reason.unwrap().contains("no longer reports"));
+    let reason = rec.job.reason.unwrap();
+    assert!(reason.contains("no longer reports"), "{reason}");
+    assert!(reason.contains("Commit failed on 192.0.2.13"), "{reason}");
 }
 
 #[test]
-fn a_failing_cycle_is_recorded_on_the_cluster_and_changes_no_job() {
+fn the_miss_count_and_grace_period_are_settings() {
+    let mut w = world_with(PollSettings {
+        vanish_misses: 2,
+        vanish_grace: Duration::from_secs(5),
+        ..PollSettings::default()
+    });
+    w.poller.run_cycle().unwrap();
+    let id = running_job(&w, Some(Uuid::new_v4()), JobStatus::Running);
+    w.fake.set_tasks(Ok(vec![]));
+    refuse_status(&w, "Volume dist does not exist");
+    w.poller.run_cycle().unwrap();
+    w.clock.advance(5);
+    assert_eq!(job(&w, id).job.status, JobStatus::Running);
+    w.poller.run_cycle().unwrap();
+    assert_eq!(job(&w, id).job.status, JobStatus::Unknown);
+}
+
+#[test]
+fn a_failing_cycle_keeps_every_job_as_it_was_marked_stale_and_counts_on_the_cluster() {
     let mut w = world();
     w.poller.run_cycle().unwrap();
     let task = Uuid::new_v4();
@@ -495,6 +552,9 @@ fn a_failing_cycle_is_recorded_on_the_cluster_and_changes_no_job() {
         host: "h".into(),
         message: "Connection failed".into(),
     }));
+    let failed_at = w.clock.now();
+    assert!(w.poller.run_cycle().is_err());
+    w.clock.advance(10);
     assert!(w.poller.run_cycle().is_err());
     let c = &w.store.read(clusters::list).unwrap()[0];
     assert!(c
@@ -502,14 +562,61 @@ fn a_failing_cycle_is_recorded_on_the_cluster_and_changes_no_job() {
         .as_deref()
         .unwrap()
         .contains("Connection failed"));
-    assert_eq!(job(&w, id), before);
-    // Recovery clears the error.
+    assert_eq!(c.failed_polls, 2);
+    let during = job(&w, id);
+    assert_eq!(
+        during.job.stale_since,
+        Some(failed_at),
+        "stale since the first failure"
+    );
+    assert_eq!(
+        (
+            during.job.status,
+            during.job.task_status,
+            during.nodes.clone()
+        ),
+        (
+            before.job.status,
+            before.job.task_status,
+            before.nodes.clone()
+        )
+    );
+    // Recovery clears the error, the count and the staleness.
     w.fake
         .set_tasks(Ok(listed("dist", task, TaskStatus::InProgress)));
     w.fake
         .set_report("dist", Ok(report(task, TaskStatus::InProgress, 3)));
     w.poller.run_cycle().unwrap();
-    assert_eq!(w.store.read(clusters::list).unwrap()[0].last_error, None);
+    let c = &w.store.read(clusters::list).unwrap()[0];
+    assert_eq!((c.last_error.as_deref(), c.failed_polls), (None, 0));
+    assert_eq!(job(&w, id).job.stale_since, None);
+}
+
+#[test]
+fn an_unreadable_status_reply_leaves_that_job_stale_and_the_others_followed() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let (t1, t2) = (Uuid::new_v4(), Uuid::new_v4());
+    let broken = running_job(&w, Some(t1), JobStatus::Running);
+    let fine = running_job_on_distrep(&w, t2);
+    let mut tasks = listed("dist", t1, TaskStatus::InProgress);
+    tasks.extend(listed("distrep", t2, TaskStatus::InProgress));
+    w.fake.set_tasks(Ok(tasks));
+    w.fake.set_report(
+        "dist",
+        Err(DriverError::Parse(gluster::ParseError::UnknownStatus(42))),
+    );
+    w.fake
+        .set_report("distrep", Ok(report(t2, TaskStatus::Completed, 9)));
+    let r = w.poller.run_cycle().unwrap();
+    assert_eq!(r.errors, 1);
+    let b = job(&w, broken);
+    assert_eq!(b.job.status, JobStatus::Running);
+    assert!(b.job.stale_since.is_some());
+    let f = job(&w, fine);
+    assert_eq!(f.job.status, JobStatus::Succeeded);
+    assert_eq!(f.nodes[0].files, 9);
+    assert_eq!(f.job.stale_since, None);
 }
 
 #[test]
@@ -590,9 +697,12 @@ fn a_failed_query_is_never_counted_as_a_miss() {
         }),
     );
     for _ in 0..5 {
-        assert!(w.poller.run_cycle().is_err());
+        assert_eq!(w.poller.run_cycle().unwrap().errors, 1);
+        w.clock.advance(600);
     }
-    assert_eq!(job(&w, id).job.status, JobStatus::Running);
+    let rec = job(&w, id);
+    assert_eq!(rec.job.status, JobStatus::Running);
+    assert!(rec.job.stale_since.is_some());
 }
 
 fn removal_job(w: &World, brick: &str) -> Uuid {

@@ -1,6 +1,6 @@
 //! The gluster commands the simulator answers, with gluster 10.3's rules and messages.
 
-use crate::state::{self, now_secs, SimPeer, SimState, SimTask, SimVolume};
+use crate::state::{self, now_secs, PeerFault, SimPeer, SimState, SimTask, SimVolume};
 use crate::xml::{self, esc, Doc};
 use crate::{Reply, SimOptions};
 use uuid::Uuid;
@@ -67,21 +67,90 @@ pub fn execute(opts: &SimOptions, args: &[String]) -> Reply {
         Ok(loaded) => loaded,
         Err(e) => return usage(&format!("gluster-sim: state {}: {e}", opts.state.display())),
     };
-    if st.peers.get(opts.node).is_none_or(|p| !p.up) {
-        return Reply {
-            stdout: CONNECTION_FAILED.to_owned(),
-            stderr: String::new(),
-            code: 1,
-        };
+    if let Some(path) = &opts.call_log {
+        log_call(path, opts.node, &words);
+    }
+    let Some(peer) = st.peers.get_mut(opts.node) else {
+        return connection_failed();
+    };
+    if !peer.up {
+        return connection_failed();
+    }
+    let fault = peer.fault;
+    if peer.busy_calls > 0 {
+        peer.busy_calls -= 1;
+        if let Err(e) = state::save(&opts.state, &st) {
+            return usage(&format!("gluster-sim: cannot save state: {e}"));
+        }
+        return lock_contention(&words);
+    }
+    if fault == Some(PeerFault::Hang) {
+        drop(_lock);
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+        return connection_failed();
+    }
+    if fault == Some(PeerFault::Garbage) {
+        return ok("\u{1}\u{7f} glusterfs: segfault at 0 ip 00007f\n".to_owned());
     }
     let before = st.clone();
-    let reply = dispatch(&mut st, opts, &words);
+    let mut reply = dispatch(&mut st, opts, &words);
+    if fault == Some(PeerFault::Truncated) {
+        let cut = reply.stdout.len() / 2;
+        let cut = (0..=cut)
+            .rev()
+            .find(|i| reply.stdout.is_char_boundary(*i))
+            .unwrap_or(0);
+        reply.stdout.truncate(cut);
+    }
     if st != before {
         if let Err(e) = state::save(&opts.state, &st) {
             return usage(&format!("gluster-sim: cannot save state: {e}"));
         }
     }
     reply
+}
+
+/// Appends `SECONDS PPID NODE ARGS…` to the call log (under the state lock, so lines are in
+/// the order the commands ran). A log that cannot be written is not the command's failure.
+fn log_call(path: &std::path::Path, node: usize, words: &[&str]) {
+    use std::io::Write;
+    let line = format!(
+        "{:.3} {} {} {}\n",
+        now_secs(),
+        std::os::unix::process::parent_id(),
+        node + 1,
+        words.join(" ")
+    );
+    let _ = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(line.as_bytes()));
+}
+
+fn connection_failed() -> Reply {
+    Reply {
+        stdout: CONNECTION_FAILED.to_owned(),
+        stderr: String::new(),
+        code: 1,
+    }
+}
+
+/// glusterd's refusal while another command holds its lock (`EG_ANOTRANS`).
+fn lock_contention(words: &[&str]) -> Reply {
+    let target = match words {
+        ["volume", _, name, ..] if *name != "all" => *name,
+        _ => "all",
+    };
+    Reply {
+        stdout: xml::error(
+            30802,
+            &format!("Another transaction is in progress for {target}. Please try again after some time."),
+            None,
+        ),
+        stderr: String::new(),
+        code: 1,
+    }
 }
 
 fn dispatch(st: &mut SimState, opts: &SimOptions, w: &[&str]) -> Reply {
@@ -368,6 +437,11 @@ fn status_tasks(st: &SimState, only: Option<&str>) -> String {
     {
         d.open("volume");
         d.leaf("volName", &v.name);
+        if v.hide_tasks {
+            d.empty("tasks");
+            d.close("volume");
+            continue;
+        }
         if let Some(t) = &v.remove_brick {
             let code = task_status_code(t, now);
             d.open("tasks").open("task");
@@ -433,8 +507,16 @@ pub(crate) fn task_report(
     let mut codes = Vec::new();
     let (mut files, mut size, mut lookups, mut failures, mut skipped, mut runtime) =
         (0, 0, 0, 0, 0, 0.0f64);
-    // gluster lists the other nodes first and the answering node (`localhost`) last.
-    let mut order: Vec<(usize, usize)> = t.nodes.iter().copied().enumerate().collect();
+    // gluster lists the other nodes first and the answering node (`localhost`) last. Like
+    // GlusterFS 10.3 it leaves out a node whose glusterd is down (its process runs on) and
+    // aggregates the rest; `nodeCount` still counts every peer.
+    let mut order: Vec<(usize, usize)> = t
+        .nodes
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, peer)| st.peers.get(*peer).is_some_and(|p| p.up))
+        .collect();
     order.sort_by_key(|(_, peer)| *peer == local);
     for (k, peer) in order.iter().map(|(k, p)| (*k, p)) {
         let n = node_view(t, k, *peer, now);

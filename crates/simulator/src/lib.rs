@@ -8,14 +8,16 @@
 //!
 //! Options before gluster's arguments: `--state FILE` (default `$GLUSTER_SIM_STATE` or
 //! `./gluster-sim.json`), `--node N` (1-based: which peer answers, it calls itself
-//! `localhost`), `--task-secs S` (how long a new task runs, default 30).
+//! `localhost`), `--task-secs S` (how long a new task runs, default 30), `--call-log FILE`
+//! (append one line per command: time, the caller's pid, the node, the arguments — tests use
+//! it to see which service replica asked what).
 
 mod commands;
 mod remove_brick;
 mod state;
 mod xml;
 
-pub use state::{SimState, SimTask, SimVolume};
+pub use state::{PeerFault, SimState, SimTask, SimVolume};
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -35,6 +37,8 @@ pub struct SimOptions {
     pub node: usize,
     /// Duration of tasks started by this call.
     pub task_secs: f64,
+    /// Where to append a line for each command, if anywhere.
+    pub call_log: Option<PathBuf>,
 }
 
 /// What a command printed and its exit code.
@@ -56,6 +60,7 @@ pub fn parse_options(args: &[String]) -> Result<(SimOptions, Vec<String>), Strin
             .unwrap_or_else(|| PathBuf::from("gluster-sim.json")),
         node: 0,
         task_secs: 30.0,
+        call_log: None,
     };
     let mut rest = args.iter();
     let mut gluster = Vec::new();
@@ -67,6 +72,7 @@ pub fn parse_options(args: &[String]) -> Result<(SimOptions, Vec<String>), Strin
         };
         match a.as_str() {
             "--state" => opts.state = PathBuf::from(value("--state")?),
+            "--call-log" => opts.call_log = Some(PathBuf::from(value("--call-log")?)),
             "--node" => {
                 let n: usize = value("--node")?
                     .parse()

@@ -25,6 +25,25 @@ pub struct SimPeer {
     /// glusterd answers (false: calls on this node fail like a stopped glusterd).
     #[serde(default = "yes")]
     pub up: bool,
+    /// Test knob: how this node's CLI misbehaves.
+    #[serde(default)]
+    pub fault: Option<PeerFault>,
+    /// Test knob: the next this many commands on this node are refused with glusterd's lock
+    /// contention error ("Another transaction is in progress", opErrno 30802).
+    #[serde(default)]
+    pub busy_calls: u32,
+}
+
+/// A misbehaving node, for resilience tests (`"fault": "hang"` in the state file).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PeerFault {
+    /// The CLI never answers (the caller's timeout must kill it).
+    Hang,
+    /// The CLI prints bytes that are not XML and exits 0.
+    Garbage,
+    /// The CLI prints the first half of its XML answer (as if cut off) and exits 0.
+    Truncated,
 }
 
 fn yes() -> bool {
@@ -89,6 +108,10 @@ pub struct SimVolume {
     /// Test knob: entries pending heal on each brick.
     #[serde(default)]
     pub pending_heals: i64,
+    /// Test knob: `volume status … tasks` does not list this volume's tasks (as gluster does
+    /// after some failures), while their own status commands still answer.
+    #[serde(default)]
+    pub hide_tasks: bool,
 }
 
 impl SimVolume {
@@ -136,6 +159,8 @@ impl Default for SimState {
                 uuid: Uuid::new_v4(),
                 hostname: crate::node_address(n),
                 up: true,
+                fault: None,
+                busy_calls: 0,
             })
             .collect();
         let brick = |peer, path: &str| SimBrick {
@@ -153,6 +178,7 @@ impl Default for SimState {
             remove_brick: None,
             migration_failures: 0,
             pending_heals: 0,
+            hide_tasks: false,
         };
         SimState {
             peers,

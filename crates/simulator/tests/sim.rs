@@ -13,6 +13,7 @@ fn opts(dir: &tempfile::TempDir, secs: f64, node: usize) -> SimOptions {
         state: dir.path().join("s.json"),
         node,
         task_secs: secs,
+        call_log: Some(dir.path().join("calls.log")),
     }
 }
 
@@ -224,4 +225,19 @@ fn options_before_gluster_arguments_are_the_simulator_s() {
     assert_eq!(rest, ["--mode=script", "--xml", "pool", "list"]);
     assert!(simulator::parse_options(&["--node".into(), "0".into()]).is_err());
     assert!(simulator::parse_options(&["--task-secs".into(), "-1".into()]).is_err());
+}
+
+#[test]
+fn the_call_log_names_the_caller_the_node_and_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    sim(&opts(&dir, 1.0, 1), "volume status all tasks");
+    sim(&opts(&dir, 1.0, 2), "pool list");
+    let log = std::fs::read_to_string(dir.path().join("calls.log")).unwrap();
+    let lines: Vec<Vec<&str>> = log.lines().map(|l| l.splitn(4, ' ').collect()).collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    // Run in-process here, so the "caller" is this test process's parent.
+    let me = std::os::unix::process::parent_id().to_string();
+    assert_eq!(lines[0][1..], [me.as_str(), "2", "volume status all tasks"]);
+    assert_eq!(lines[1][1..], [me.as_str(), "3", "pool list"]);
+    assert!(lines[0][0].parse::<f64>().unwrap() > 1.7e9);
 }

@@ -60,6 +60,7 @@ impl Sim {
             state: dir.path().join("s.json"),
             node: 0,
             task_secs,
+            call_log: None,
         };
         Sim { _dir: dir, opts }
     }

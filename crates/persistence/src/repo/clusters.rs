@@ -23,6 +23,12 @@ pub struct ClusterRecord {
     pub last_error: Option<String>,
     /// Last inventory refresh.
     pub inventory_at: Option<DateTime<Utc>>,
+    /// The host whose gluster CLI answered last.
+    pub active_host: Option<String>,
+    /// Poll cycles that failed in a row (0 after a successful one).
+    pub failed_polls: u32,
+    /// The replica holding the cluster's polling lease and until when, if any.
+    pub lease: Option<(String, DateTime<Utc>)>,
     /// The pool's peers as of the last inventory refresh.
     pub peers: Vec<Peer>,
 }
@@ -34,6 +40,8 @@ type ClusterTuple = (
     Option<NaiveDateTime>,
     Option<String>,
     Option<NaiveDateTime>,
+    Option<String>,
+    i32,
 );
 
 /// Makes sure a configured cluster has its row.
@@ -72,10 +80,12 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<ClusterRecord>, PersistenceEr
             clusters::last_success_at,
             clusters::last_error,
             clusters::inventory_at,
+            clusters::active_host,
+            clusters::failed_polls,
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(cid, name, poll, ok, err, inv)| {
+        .map(|(cid, name, poll, ok, err, inv, host, failed)| {
             let peers = peers::table
                 .filter(peers::cluster_id.eq(&cid))
                 .order(peers::hostname.asc())
@@ -97,35 +107,54 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<ClusterRecord>, PersistenceEr
                 last_success_at: ok.map(utc),
                 last_error: err,
                 inventory_at: inv.map(utc),
+                active_host: host,
+                failed_polls: u32::try_from(failed).unwrap_or(0),
+                lease: crate::repo::leases::holder(conn, id(&cid)?)?,
                 peers,
             })
         })
         .collect()
 }
 
-/// Records a poll cycle: `error` is `None` when it succeeded.
+/// What one poll cycle came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollOutcome<'a> {
+    /// `None` when the cycle succeeded, else what went wrong.
+    pub error: Option<&'a str>,
+    /// The host whose CLI answered last, when known.
+    pub active_host: Option<&'a str>,
+}
+
+/// Records a poll cycle: a success resets the failure count, a failure adds one.
 pub fn record_poll(
     conn: &mut DbConnection,
     cluster_id: Uuid,
     now: DateTime<Utc>,
-    error: Option<&str>,
+    outcome: PollOutcome<'_>,
 ) -> Result<(), PersistenceError> {
     let target = clusters::table.find(cluster_id.to_string());
-    match error {
+    match outcome.error {
         None => diesel::update(target)
             .set((
                 clusters::last_poll_at.eq(ts(now)),
                 clusters::last_success_at.eq(ts(now)),
                 clusters::last_error.eq(None::<String>),
+                clusters::failed_polls.eq(0),
             ))
             .execute(conn)?,
         Some(e) => diesel::update(target)
             .set((
                 clusters::last_poll_at.eq(ts(now)),
                 clusters::last_error.eq(e),
+                clusters::failed_polls.eq(clusters::failed_polls + 1),
             ))
             .execute(conn)?,
     };
+    if let Some(host) = outcome.active_host {
+        diesel::update(clusters::table.find(cluster_id.to_string()))
+            .set(clusters::active_host.eq(host))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

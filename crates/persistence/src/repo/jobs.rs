@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use domain::{Job, JobOrigin, JobStatus, NodeProgress, Step, TaskKind};
+use domain::{Job, JobOrigin, JobStatus, NodeProgress, Step, StepStatus, TaskKind};
 use uuid::Uuid;
 
 /// A job with its steps and the latest progress of each node.
@@ -144,6 +144,47 @@ pub fn get(conn: &mut DbConnection, job_id: Uuid) -> Result<Option<JobRecord>, P
     row.map(|r| load_record(conn, r)).transpose()
 }
 
+/// Like [`get`], for a read-modify-write inside [`crate::Store::write`]: on PostgreSQL the row
+/// is locked (`SELECT … FOR UPDATE`) until the transaction ends, so another replica's change
+/// cannot land between this read and the write. SQLite transactions already run one at a time.
+pub fn get_for_update(
+    conn: &mut DbConnection,
+    job_id: Uuid,
+) -> Result<Option<JobRecord>, PersistenceError> {
+    if let DbConnection::Pg(pg) = conn {
+        jobs::table
+            .find(job_id.to_string())
+            .select(jobs::id)
+            .for_update()
+            .first::<String>(pg)
+            .optional()?;
+    }
+    get(conn, job_id)
+}
+
+/// Moves one step from `from` to `to` only if it is still in `from`; returns whether it moved.
+/// Two writers racing for the same step (two replicas committing the same removal) cannot both
+/// win.
+pub fn claim_step(
+    conn: &mut DbConnection,
+    step: &Step,
+    from: StepStatus,
+    to: StepStatus,
+    now: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    let n = diesel::update(
+        job_steps::table
+            .filter(job_steps::id.eq(step.id.to_string()))
+            .filter(job_steps::status.eq(from.as_str())),
+    )
+    .set((
+        job_steps::status.eq(to.as_str()),
+        job_steps::started_at.eq(ts(now)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// The job tracking gluster task `task_id`.
 pub fn by_task_id(
     conn: &mut DbConnection,
@@ -274,7 +315,7 @@ pub fn list(
     })
 }
 
-/// Stamps the poll time on jobs without touching anything else.
+/// Stamps the poll time on jobs whose state was just refreshed (which are then no longer stale).
 pub fn mark_polled(
     conn: &mut DbConnection,
     job_ids: &[Uuid],
@@ -282,8 +323,32 @@ pub fn mark_polled(
 ) -> Result<(), PersistenceError> {
     let ids: Vec<String> = job_ids.iter().map(Uuid::to_string).collect();
     diesel::update(jobs::table.filter(jobs::id.eq_any(ids)))
-        .set(jobs::polled_at.eq(ts(now)))
+        .set((
+            jobs::polled_at.eq(ts(now)),
+            jobs::stale_since.eq(None::<NaiveDateTime>),
+        ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Marks jobs whose state could not be refreshed as stale since `now`; a job already stale
+/// keeps its earlier time. Only jobs that have not ended are touched.
+pub fn mark_stale(
+    conn: &mut DbConnection,
+    job_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    let ids: Vec<String> = job_ids.iter().map(Uuid::to_string).collect();
+    let mut states = active_states();
+    states.push(JobStatus::Unknown.as_str());
+    diesel::update(
+        jobs::table
+            .filter(jobs::id.eq_any(ids))
+            .filter(jobs::status.eq_any(states))
+            .filter(jobs::stale_since.is_null()),
+    )
+    .set(jobs::stale_since.eq(ts(now)))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -2,4 +2,5 @@
 
 pub mod clusters;
 pub mod jobs;
+pub mod leases;
 pub mod volumes;

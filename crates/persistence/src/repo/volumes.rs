@@ -7,9 +7,20 @@ use diesel::prelude::*;
 use domain::Volume;
 use uuid::Uuid;
 
-/// Inserts or updates one volume and replaces its bricks.
+/// Inserts or updates one volume and replaces its bricks, unless the stored facts were read
+/// later than `v.refreshed_at` (a slow inventory read must not undo what a commit just wrote).
 pub fn upsert(conn: &mut DbConnection, v: &Volume) -> Result<(), PersistenceError> {
     let row = VolumeRow::from_domain(v);
+    let newer_stored = volumes::table
+        .find(&row.id)
+        .filter(volumes::refreshed_at.gt(row.refreshed_at))
+        .select(volumes::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some();
+    if newer_stored {
+        return Ok(());
+    }
     // A volume deleted and re-created under the same name has a new id: drop the old row.
     diesel::delete(
         volumes::table

@@ -1,0 +1,135 @@
+//! Conventions applied to every response: the `X-Request-Id` header and the `instance` member
+//! of problem documents; `ETag`/`If-None-Match` and `Retry-After` for the pollable resources.
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+/// The request id header: accepted from the client when it is a sane token, else generated.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the current request (set by [`request_id_and_instance`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+/// A client's request id is kept when it is 1 to 128 characters of `[A-Za-z0-9._:-]`; anything
+/// else is replaced, so logs and headers never carry arbitrary bytes.
+pub fn accepted_request_id(given: Option<&str>) -> Option<String> {
+    given
+        .filter(|s| (1..=128).contains(&s.len()))
+        .filter(|s| {
+            s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+        })
+        .map(str::to_owned)
+}
+
+/// Middleware: gives the request an id (the client's `X-Request-Id` or a new UUID), echoes it
+/// on the response, and fills `instance` (the request path) in problem+json bodies.
+pub async fn request_id_and_instance(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let given = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok());
+    let id = accepted_request_id(given).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let path = req.path().to_owned();
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, v);
+    }
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !is_problem {
+        return Ok(res);
+    }
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let bytes = body::to_bytes(body).await.unwrap_or_default();
+    let filled = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut doc)) => {
+            doc.insert("instance".into(), path.into());
+            serde_json::to_vec(&doc).unwrap_or_else(|_| bytes.to_vec())
+        }
+        _ => bytes.to_vec(),
+    };
+    let res = head.set_body(BoxBody::new(filled));
+    Ok(ServiceResponse::new(req, res))
+}
+
+/// A strong validator of a JSON representation: FNV-1a over its bytes (stable across
+/// processes and replicas running the same version).
+pub fn etag_of(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("\"{h:016x}\"")
+}
+
+/// Answers `value` as JSON with an `ETag`, or 304 when `If-None-Match` already names it;
+/// `retry_after` (seconds) is added while the resource is still changing.
+pub fn cacheable_json<T: Serialize>(
+    req: &HttpRequest,
+    value: &T,
+    retry_after: Option<u64>,
+) -> HttpResponse {
+    let bytes = match serde_json::to_vec(value) {
+        Ok(b) => b,
+        Err(e) => {
+            return actix_web::ResponseError::error_response(&crate::error::ApiError::Internal(
+                format!("serialising a response: {e}"),
+            ))
+        }
+    };
+    let tag = etag_of(&bytes);
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let mut resp = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    resp.insert_header((header::ETAG, tag.clone()));
+    if let Some(secs) = retry_after {
+        resp.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    if matches {
+        resp.finish()
+    } else {
+        resp.content_type("application/json").body(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_request_ids_are_kept_only_when_sane() {
+        assert_eq!(
+            accepted_request_id(Some("abc-123.x:y_z")),
+            Some("abc-123.x:y_z".into())
+        );
+        assert_eq!(accepted_request_id(Some("")), None);
+        assert_eq!(accepted_request_id(Some("a b")), None);
+        assert_eq!(accepted_request_id(Some("x\r\ny")), None);
+        assert_eq!(accepted_request_id(Some(&"a".repeat(129))), None);
+    }
+
+    #[test]
+    fn etags_are_stable_and_change_with_the_content() {
+        assert_eq!(etag_of(b"{}"), etag_of(b"{}"));
+        assert_ne!(etag_of(b"{\"a\":1}"), etag_of(b"{\"a\":2}"));
+        assert!(etag_of(b"").starts_with('"') && etag_of(b"").ends_with('"'));
+    }
+}
