@@ -16,6 +16,7 @@ import tempfile
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 
@@ -152,6 +153,32 @@ def api_rows(nodes):
     } for n in nodes}
 
 
+TERMINAL = {"succeeded", "failed", "stopped", "unknown"}
+NODE_OF = {"192.0.2.11": "n1", "192.0.2.12": "n2", "192.0.2.13": "n3"}
+
+
+def jobs_of_task(kind, task):
+    """Every job (any origin) that tracks gluster task `task`."""
+    found, cursor = [], None
+    while True:
+        query = f"/jobs?kind={kind}&limit=100" + (f"&cursor={urllib.parse.quote(cursor)}" if cursor else "")
+        _, page = api("GET", query, expect=200)
+        found += [j for j in page["items"] if j["gluster_task_id"] == task]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return found
+
+
+def cluster():
+    _, page = api("GET", "/clusters", expect=200)
+    check(len(page["items"]) == 1, f"clusters {page}")
+    return page["items"][0]
+
+
+def instant(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def port_free(port):
     import socket
     with socket.socket() as sock:
@@ -159,9 +186,13 @@ def port_free(port):
 
 
 class Service:
+    """The service under test, on a SQLite database in `workdir` that outlives it: a new
+    Service on the same workdir is a restart."""
+
     def __init__(self, workdir):
         if not port_free(PORT):
             raise Failure(f"port {PORT} is already in use (set E2E_PORT)")
+        self.workdir = workdir
         self.log_path = os.path.join(workdir, "service.log")
         env = dict(os.environ,
                    GLUSTER_TASKS_POLL_ACTIVE_INTERVAL_SECS="0.5",
@@ -169,7 +200,7 @@ class Service:
                    GLUSTER_TASKS_POLL_INVENTORY_INTERVAL_SECS="5",
                    GLUSTER_TASKS_GLUSTER_TIMEOUT_SECS="60",
                    RUST_LOG="info")
-        self.log = open(self.log_path, "w")
+        self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
             [os.path.join(ROOT, "target", "release", "gluster-tasks"), "serve",
              "--config", os.path.join(STATE, "gluster-tasks.toml"),
@@ -190,7 +221,15 @@ class Service:
         except OSError:
             return False
 
+    def kill(self):
+        """SIGKILL: no shutdown path runs, like a crash or an OOM kill."""
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+
     def stop(self):
+        if self.log.closed:
+            return
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -295,6 +334,61 @@ def flow_rebalance_to_success():
     check(sum(r["files"] for r in got.values()) > 0, "nothing moved to the new brick")
     check(st["completed_at"] and st["polled_at"], f"status {st}")
     check(any(b["name"] == brick for b in volumes()["dist"]["bricks"]), "new brick not in inventory")
+
+
+def flow_service_killed_mid_rebalance():
+    """SIGKILL the service while its rebalance runs, start it again on the same database: the
+    job resumes by task id (never reset, never a second job) and ends as gluster says."""
+    global SERVICE
+    brick = add_brick(8)
+    vol = volumes()["dist"]["id"]
+    set_option("dist", "cluster.rebal-throttle", "lazy")
+    try:
+        _, job = api("POST", f"/volumes/{vol}/rebalance", {}, expect=202)
+        task = job["gluster_task_id"]
+        check(job["status"] == "running" and task, f"job {job}")
+        SERVICE.kill()
+        check(port_free(PORT), "the killed service still answers")
+        SERVICE = Service(SERVICE.workdir)
+        _, again = api("GET", f"/jobs/{job['id']}", expect=200)
+        check(again["status"] in {"running", "succeeded"} and again["gluster_task_id"] == task,
+              f"after the restart the job is {again['status']}: {again.get('reason')}")
+    finally:
+        set_option("dist", "cluster.rebal-throttle", "normal")
+    done = wait_job(job["id"], TERMINAL)
+    check(done["status"] == "succeeded", f"job ended {done['status']}: {done.get('reason')}")
+    check(brick in gluster_bricks("dist"), "the added brick is gone")
+    tracked = jobs_of_task("rebalance", task)
+    check([j["id"] for j in tracked] == [job["id"]], f"jobs for task {task}: {tracked}")
+
+
+def flow_glusterd_down_on_active_host_fails_over():
+    """Stop glusterd on the host the service calls first: polling moves to a live peer, the
+    cluster stays reachable and shows the dead peer disconnected; nothing goes stale."""
+    before = cluster()
+    active = before["active_host"]
+    check(active in NODE_OF, f"active host {active}")
+    node = NODE_OF[active]
+    stopped_at = datetime.datetime.now(datetime.timezone.utc)
+    tb("stop-glusterd", node)
+    try:
+        def moved():
+            c = cluster()
+            ok = (c["reachable"] and c["active_host"] not in (None, active)
+                  and c["inventory_at"] and instant(c["inventory_at"]) > stopped_at)
+            return c if ok else None
+        after = wait("polling and the inventory to move to a live peer", moved, 120)
+        check(after["failed_polls"] == 0, f"failed polls {after['failed_polls']}: {after['last_error']}")
+        # The pool as a live peer sees it: the stopped node is there, disconnected.
+        down = [p["hostname"] for p in after["peers"] if not p["connected"]]
+        check(down == [active], f"peers {after['peers']}")
+        _, jobs = api("GET", "/jobs?limit=100", expect=200)
+        stale = [j["id"] for j in jobs["items"] if j.get("stale_since")]
+        check(not stale, f"jobs marked stale although a peer answered: {stale}")
+    finally:
+        tb("start-glusterd", node)
+    wait("every peer connected again",
+         lambda: all(p["connected"] for p in cluster()["peers"]), 120)
 
 
 def flow_rebalance_stop():
@@ -463,6 +557,26 @@ def flow_remove_brick_auto_commit():
     verify_volume("dist", FILES)
 
 
+def flow_cli_remove_brick_is_adopted_and_committed_via_rest():
+    """A removal started with the gluster CLI becomes a `cli` job; once its migration is done
+    the job awaits a commit, and the commit goes through the REST API."""
+    brick = add_brick(10)
+    root = gluster_xml("n2", "volume", "remove-brick", "dist", brick, "start")
+    check(root.findtext("opRet") == "0", f"CLI remove-brick start: {op_errstr(root)}")
+    task = root.findtext("volRemoveBrick/task-id")
+    job = wait("the CLI removal to be adopted",
+               lambda: next(iter(jobs_of_task("remove_brick", task)), None), 60)
+    check(job["origin"] == "cli" and job["volume_name"] == "dist", f"adopted {job}")
+    waiting = wait_job(job["id"], TERMINAL | {"awaiting_commit"})
+    check(waiting["status"] == "awaiting_commit", f"job {waiting['status']}: {waiting.get('reason')}")
+    dist = volumes()["dist"]
+    check(dist["activity"] and dist["activity"]["commit_needed"], f"volume activity {dist['activity']}")
+    _, committed = api("POST", f"/volumes/{dist['id']}/bricks/remove/commit", {"bricks": [brick]}, expect=200)
+    check(committed["status"] == "succeeded", f"commit: {committed['status']}")
+    check(brick not in gluster_bricks("dist"), "the brick is still in gluster volume info")
+    verify_volume("dist", FILES)
+
+
 def flow_remove_replica_set_then_commit():
     dr = volumes()["distrep"]
     set2 = [b["name"] for b in dr["bricks"][3:6]]
@@ -488,10 +602,14 @@ def flow_data_intact():
 
 
 
-FLOWS = [flow_inventory, flow_write_data, flow_rebalance_to_success, flow_rebalance_stop,
-         flow_cli_stop_is_recorded, flow_cli_rebalance_is_adopted, flow_errors_carry_gluster_wording,
-         flow_remove_brick_stop_keeps_the_bricks, flow_forced_removal_needs_accept_data_loss,
-         flow_remove_brick_auto_commit, flow_remove_replica_set_then_commit, flow_data_intact]
+FLOWS = [flow_inventory, flow_write_data, flow_rebalance_to_success,
+         flow_service_killed_mid_rebalance, flow_rebalance_stop, flow_cli_stop_is_recorded,
+         flow_cli_rebalance_is_adopted, flow_glusterd_down_on_active_host_fails_over,
+         flow_errors_carry_gluster_wording, flow_remove_brick_stop_keeps_the_bricks,
+         flow_forced_removal_needs_accept_data_loss, flow_remove_brick_auto_commit,
+         flow_cli_remove_brick_is_adopted_and_committed_via_rest,
+         flow_remove_replica_set_then_commit, flow_data_intact]
+SERVICE = None
 
 
 def main():
@@ -499,8 +617,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--capture", action="store_true", help="save the XML seen under fixtures/")
     ARGS = ap.parse_args()
+    global SERVICE
     work = tempfile.mkdtemp(prefix="gt-e2e-")
-    svc = Service(work)
+    SERVICE = Service(work)
     passed, failed = 0, 0
     try:
         for flow in FLOWS:
@@ -517,12 +636,12 @@ def main():
                 if flow is flow_write_data:
                     break
     finally:
-        svc.stop()
+        SERVICE.stop()
         tb("umount", MOUNT, "n1", check_rc=False)
         tb("umount", MOUNT_DR, "n1", check_rc=False)
         if failed:
             print("---- service log (tail) ----")
-            with open(svc.log_path) as f:
+            with open(SERVICE.log_path) as f:
                 print("".join(f.readlines()[-200:]))
             for node in ("n1", "n2", "n3"):
                 path = os.path.join(STATE, node, "log", "glusterd.log")
