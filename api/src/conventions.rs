@@ -80,20 +80,30 @@ pub fn cacheable_json<T: Serialize>(
     value: &T,
     retry_after: Option<u64>,
 ) -> HttpResponse {
-    let bytes = match serde_json::to_vec(value) {
-        Ok(b) => b,
-        Err(e) => {
-            return actix_web::ResponseError::error_response(&crate::error::ApiError::Internal(
-                format!("serialising a response: {e}"),
-            ))
-        }
-    };
-    let tag = etag_of(&bytes);
-    let matches = req
-        .headers()
+    match json_bytes(value) {
+        Ok(bytes) => cacheable(req, bytes, retry_after),
+        Err(e) => actix_web::ResponseError::error_response(&e),
+    }
+}
+
+/// `value` serialised as the JSON body of a response.
+pub fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, crate::error::ApiError> {
+    serde_json::to_vec(value)
+        .map_err(|e| crate::error::ApiError::Internal(format!("serialising a response: {e}")))
+}
+
+/// Whether the request's `If-None-Match` names `tag` (or is `*`).
+pub fn if_none_match_names(req: &HttpRequest, tag: &str) -> bool {
+    req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"))
+}
+
+/// [`cacheable_json`] for a body already serialised.
+pub fn cacheable(req: &HttpRequest, bytes: Vec<u8>, retry_after: Option<u64>) -> HttpResponse {
+    let tag = etag_of(&bytes);
+    let matches = if_none_match_names(req, &tag);
     let mut resp = if matches {
         HttpResponse::NotModified()
     } else {

@@ -215,3 +215,88 @@ async fn cancel_stops_the_task_of_a_job_once() {
     );
     assert_eq!((s, p["code"].clone()), (404, json!("job_not_found")));
 }
+
+#[actix_web::test]
+async fn a_long_poll_waits_while_the_job_is_unchanged_and_answers_when_it_changes() {
+    let env = env(30.0);
+    let app = test::init_service(app::build(Some(env.state.clone())).0).await;
+    let dist = volume!(app, "dist");
+    let (_, job) = call!(
+        app,
+        TestRequest::post().uri(&format!(
+            "/api/v1/volumes/{}/rebalance",
+            dist["id"].as_str().unwrap()
+        ))
+    );
+    let uri = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
+    let (s, p) = call!(app, TestRequest::get().uri(&format!("{uri}?wait=61")));
+    assert_eq!(
+        (s, p["code"].clone()),
+        (422, json!("invalid_request")),
+        "{p}"
+    );
+    let (s, _) = call!(app, TestRequest::get().uri(&format!("{uri}?wiat=1")));
+    assert_eq!(s, 400, "unknown query parameters are refused");
+
+    // With no peer answering the job keeps its last state: nothing changes.
+    for n in 1..=3 {
+        env.peer_knob(n, "up", false);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, j) = call!(app, TestRequest::get().uri(&uri));
+        if j["stale_since"].is_string() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never stale: {j}");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let resp = test::call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
+    let tag = header(&resp, "etag").unwrap();
+    let asked = std::time::Instant::now();
+    let unchanged = test::call_service(
+        &app,
+        TestRequest::get()
+            .uri(&format!("{uri}?wait=2"))
+            .insert_header(("If-None-Match", tag.as_str()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    assert!(
+        asked.elapsed() >= std::time::Duration::from_millis(1900),
+        "answered before the wait was over although nothing changed"
+    );
+
+    // A peer answers again: the waiting request returns with the new version.
+    env.peer_knob(2, "up", true);
+    let changed = test::call_service(
+        &app,
+        TestRequest::get()
+            .uri(&format!("{uri}?wait=60"))
+            .insert_header(("If-None-Match", tag.as_str()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_ne!(header(&changed, "etag").unwrap(), tag);
+    let body: Value = test::read_body_json(changed).await;
+    assert!(body["stale_since"].is_null(), "{body}");
+
+    // An ended job never changes again: a long-poll on it answers at once.
+    let (s, stopped) = call!(app, TestRequest::post().uri(&format!("{uri}/cancel")));
+    assert_eq!(s, 200, "{stopped}");
+    let resp = test::call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
+    let tag = header(&resp, "etag").unwrap();
+    let asked = std::time::Instant::now();
+    let ended = test::call_service(
+        &app,
+        TestRequest::get()
+            .uri(&format!("{uri}?wait=60"))
+            .insert_header(("If-None-Match", tag.as_str()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(ended.status(), StatusCode::NOT_MODIFIED);
+    assert!(asked.elapsed() < std::time::Duration::from_secs(30));
+}

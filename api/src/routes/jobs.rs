@@ -1,14 +1,16 @@
 //! `GET /jobs`, `GET /jobs/{job_id}`.
 
-use crate::conventions::cacheable_json;
+use crate::conventions::{cacheable, etag_of, if_none_match_names, json_bytes};
 use crate::dto::{JobDto, JobList};
 use crate::error::{ApiError, Problem};
 use crate::state::{blocking, AppState};
+use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::{JobOrigin, JobStatus, TaskKind};
 use persistence::repo::jobs;
 use persistence::JobFilter;
 use serde::Deserialize;
+use std::time::{Duration, Instant};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -16,6 +18,25 @@ use uuid::Uuid;
 pub const DEFAULT_LIMIT: u32 = 50;
 /// Largest page size of the job list.
 pub const MAX_LIMIT: u32 = 500;
+/// Longest long-poll of `GET /jobs/{job_id}?wait=`, in seconds.
+pub const MAX_WAIT_SECS: u32 = 60;
+/// How often a long-poll looks at the job again (the store is the only place every replica's
+/// change shows up, so it is read, not notified).
+const WAIT_STEP: Duration = Duration::from_millis(250);
+
+/// Long-polling of one job.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct JobWaitQuery {
+    /// Seconds to wait for the job to change before answering (0 to 60, default 0: answer at
+    /// once). "Changed" means: no longer the version `If-None-Match` names, or, without that
+    /// header, no longer the version current when the request arrived. An ended job is
+    /// answered at once. When nothing changed the answer is the unchanged job (304 with
+    /// `If-None-Match`).
+    #[param(minimum = 0, maximum = 60)]
+    pub wait: Option<u32>,
+}
 
 /// Filters and paging of the job list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -80,16 +101,18 @@ pub async fn list_jobs(
     }))
 }
 
-/// One job with its steps and the latest per-node progress.
+/// One job with its steps and the latest per-node progress; with `wait`, a long-poll that
+/// answers as soon as the job changes.
 #[utoipa::path(
     tag = "jobs",
-    params(("job_id" = Uuid, Path, description = "Job id")),
+    params(("job_id" = Uuid, Path, description = "Job id"), JobWaitQuery),
     responses(
         (status = 200, description = "The job; `ETag` validates it, `Retry-After` (seconds) is set until it ends", body = JobDto,
             headers(("ETag" = String, description = "Validator for If-None-Match"), ("Retry-After" = Option<u64>, description = "Seconds before polling again, while the job has not ended"))),
         (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
-        (status = 400, description = "Malformed job id", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed job id or query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`wait` out of range", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -98,13 +121,35 @@ pub async fn get_job(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    query: web::Query<JobWaitQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (store, id) = (state.store.clone(), path.into_inner());
-    let rec = blocking(move || Ok(store.read(|c| jobs::get(c, id))?))
-        .await?
-        .ok_or(ApiError::JobNotFound(id))?;
-    let retry = state.retry_after(rec.job.status);
-    Ok(cacheable_json(&req, &JobDto::from(&rec), retry))
+    let id = path.into_inner();
+    let wait = query.wait.unwrap_or(0);
+    if wait > MAX_WAIT_SECS {
+        return Err(ApiError::InvalidRequest(format!(
+            "wait must be between 0 and {MAX_WAIT_SECS} seconds"
+        )));
+    }
+    let deadline = Instant::now() + Duration::from_secs(u64::from(wait));
+    let mut first_tag: Option<String> = None;
+    loop {
+        let store = state.store.clone();
+        let rec = blocking(move || Ok(store.read(|c| jobs::get(c, id))?))
+            .await?
+            .ok_or(ApiError::JobNotFound(id))?;
+        let bytes = json_bytes(&JobDto::from(&rec))?;
+        let tag = etag_of(&bytes);
+        let unchanged = if req.headers().contains_key(header::IF_NONE_MATCH) {
+            if_none_match_names(&req, &tag)
+        } else {
+            first_tag.get_or_insert_with(|| tag.clone()) == &tag
+        };
+        let now = Instant::now();
+        if !unchanged || rec.job.status.is_terminal() || now >= deadline {
+            return Ok(cacheable(&req, bytes, state.retry_after(rec.job.status)));
+        }
+        actix_web::rt::time::sleep(WAIT_STEP.min(deadline - now)).await;
+    }
 }
 
 /// Cancels a job: stops its task (`rebalance … stop`, or `remove-brick … stop`, which keeps the
