@@ -46,6 +46,12 @@ pub struct ClusterSettings {
     pub hosts: Vec<HostSettings>,
 }
 
+/// The longest interval, timeout or grace period accepted (a year): far beyond any sensible
+/// value, and small enough that no timer arithmetic can overflow.
+const MAX_SECS: f64 = 365.0 * 86_400.0;
+/// The longest job retention accepted (a century).
+const MAX_RETENTION_DAYS: f64 = 36_500.0;
+
 /// Poller timing, in seconds.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -69,6 +75,8 @@ pub struct PollFile {
     /// Seconds a replica's lease on a cluster lasts without renewal: after a replica dies,
     /// another takes its clusters over within this (plus a third of it).
     pub lease_secs: f64,
+    /// Days an ended job (succeeded, failed, stopped) is kept before the scheduler purges it.
+    pub job_retention_days: f64,
 }
 
 impl Default for PollFile {
@@ -83,6 +91,7 @@ impl Default for PollFile {
             vanish_misses: 3,
             vanish_grace_secs: 600.0,
             lease_secs: 15.0,
+            job_retention_days: 30.0,
         }
     }
 }
@@ -164,6 +173,13 @@ impl Settings {
                 "POLL_PENDING_TIMEOUT_SECS" => self.poll.pending_timeout_secs = secs(&value)?,
                 "GLUSTER_TIMEOUT_SECS" => self.poll.gluster_timeout_secs = secs(&value)?,
                 "POLL_LEASE_SECS" => self.poll.lease_secs = secs(&value)?,
+                "POLL_JOB_RETENTION_DAYS" => {
+                    self.poll.job_retention_days = secs(&value).map_err(|_| {
+                        ConfigError::Invalid(format!(
+                            "{key}={value:?} is not a positive number of days"
+                        ))
+                    })?
+                }
                 "POLL_VANISH_MISSES" => {
                     self.poll.vanish_misses = value.parse().map_err(|_| {
                         ConfigError::Invalid(format!("{key}={value:?} is not a number"))
@@ -226,16 +242,27 @@ impl Settings {
             ("gluster_timeout_secs", p.gluster_timeout_secs),
             ("lease_secs", p.lease_secs),
         ] {
-            if !(v.is_finite() && v > 0.0) {
+            if !(v.is_finite() && v > 0.0 && v <= MAX_SECS) {
                 return Err(ConfigError::Invalid(format!(
-                    "poll.{name} must be a positive number"
+                    "poll.{name} must be a positive number of seconds, at most {MAX_SECS}"
                 )));
             }
         }
-        if !(p.vanish_grace_secs.is_finite() && p.vanish_grace_secs >= 0.0) {
-            return Err(ConfigError::Invalid(
-                "poll.vanish_grace_secs must be 0 or more".to_owned(),
-            ));
+        if !(p.job_retention_days.is_finite()
+            && p.job_retention_days > 0.0
+            && p.job_retention_days <= MAX_RETENTION_DAYS)
+        {
+            return Err(ConfigError::Invalid(format!(
+                "poll.job_retention_days must be a positive number of days, at most {MAX_RETENTION_DAYS}"
+            )));
+        }
+        if !(p.vanish_grace_secs.is_finite()
+            && p.vanish_grace_secs >= 0.0
+            && p.vanish_grace_secs <= MAX_SECS)
+        {
+            return Err(ConfigError::Invalid(format!(
+                "poll.vanish_grace_secs must be 0 or more, at most {MAX_SECS}"
+            )));
         }
         if p.vanish_misses == 0 {
             return Err(ConfigError::Invalid(
@@ -247,7 +274,8 @@ impl Settings {
 
     /// The poller settings.
     pub fn poll_settings(&self) -> scheduler::PollSettings {
-        let d = |s: f64| Duration::from_secs_f64(s);
+        // validate() bounds every value; saturate rather than panic on one that was not.
+        let d = |s: f64| Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX);
         scheduler::PollSettings {
             active_interval: d(self.poll.active_interval_secs),
             idle_interval: d(self.poll.idle_interval_secs),
@@ -256,6 +284,7 @@ impl Settings {
             pending_timeout: d(self.poll.pending_timeout_secs),
             vanish_misses: self.poll.vanish_misses,
             vanish_grace: d(self.poll.vanish_grace_secs),
+            job_retention: d(self.poll.job_retention_days * 86_400.0),
         }
     }
 
@@ -273,6 +302,33 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn job_retention_is_in_days_and_must_be_positive() {
+        let mut s = Settings::default();
+        assert_eq!(
+            s.poll_settings().job_retention,
+            Duration::from_secs(30 * 86_400)
+        );
+        s.apply_env([(
+            "GLUSTER_TASKS_POLL_JOB_RETENTION_DAYS".to_owned(),
+            "0.5".to_owned(),
+        )])
+        .unwrap();
+        assert_eq!(s.poll_settings().job_retention, Duration::from_secs(43_200));
+        let e = s
+            .apply_env([(
+                "GLUSTER_TASKS_POLL_JOB_RETENTION_DAYS".to_owned(),
+                "0".to_owned(),
+            )])
+            .unwrap_err();
+        assert!(e.to_string().contains("days"), "{e}");
+        s.poll.job_retention_days = 1e300;
+        assert!(s.validate().is_err(), "absurd retention is refused");
+        s.poll.job_retention_days = 30.0;
+        s.poll.idle_interval_secs = 1e300;
+        assert!(s.validate().is_err(), "absurd interval is refused");
+    }
 
     #[test]
     fn file_then_env_override_defaults() {

@@ -300,3 +300,48 @@ async fn a_long_poll_waits_while_the_job_is_unchanged_and_answers_when_it_change
     assert_eq!(ended.status(), StatusCode::NOT_MODIFIED);
     assert!(asked.elapsed() < std::time::Duration::from_secs(30));
 }
+
+#[actix_web::test]
+async fn jobs_are_filtered_by_creation_time() {
+    let env = env(30.0);
+    let app = test::init_service(app::build(Some(env.state.clone())).0).await;
+    let dist = volume!(app, "dist");
+    let (_, job) = call!(
+        app,
+        TestRequest::post().uri(&format!(
+            "/api/v1/volumes/{}/rebalance",
+            dist["id"].as_str().unwrap()
+        ))
+    );
+    let created = job["created_at"].as_str().unwrap();
+    let ids = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let enc = |t: &str| t.replace('+', "%2B");
+    let (s, page) = call!(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/jobs?created_after={}", enc(created)))
+    );
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(ids(&page), vec![job["id"].as_str().unwrap().to_owned()]);
+    let (_, page) = call!(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/jobs?created_before={}", enc(created)))
+    );
+    assert!(ids(&page).is_empty(), "{page}");
+    let (_, page) = call!(
+        app,
+        TestRequest::get().uri("/api/v1/jobs?created_after=2999-01-01T00:00:00Z")
+    );
+    assert!(ids(&page).is_empty(), "{page}");
+    let (s, p) = call!(
+        app,
+        TestRequest::get().uri("/api/v1/jobs?created_after=yesterday")
+    );
+    assert_eq!((s, p["code"].clone()), (400, json!("bad_request")), "{p}");
+}

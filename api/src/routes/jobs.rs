@@ -6,6 +6,7 @@ use crate::error::{ApiError, Problem};
 use crate::state::{blocking, AppState};
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
 use domain::{JobOrigin, JobStatus, TaskKind};
 use persistence::repo::jobs;
 use persistence::JobFilter;
@@ -53,6 +54,10 @@ pub struct JobQuery {
     pub cluster_id: Option<Uuid>,
     /// Only jobs of this origin.
     pub origin: Option<JobOrigin>,
+    /// Only jobs created at or after this instant (RFC 3339).
+    pub created_after: Option<DateTime<Utc>>,
+    /// Only jobs created before this instant (RFC 3339).
+    pub created_before: Option<DateTime<Utc>>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
@@ -89,6 +94,8 @@ pub async fn list_jobs(
         volume_id: q.volume_id,
         cluster_id: q.cluster_id,
         origin: q.origin,
+        created_after: q.created_after,
+        created_before: q.created_before,
     };
     let store = state.store.clone();
     let page = blocking(move || {

@@ -92,6 +92,8 @@ conformance!(
     a_step_is_claimed_once,
     staleness_is_set_once_and_cleared_by_a_poll,
     migrations_started_together_by_several_processes_all_succeed,
+    lists_filter_by_creation_time,
+    only_jobs_that_ended_before_the_cutoff_are_purged,
 );
 
 const CLUSTER: Uuid = Uuid::from_u128(7);
@@ -504,4 +506,112 @@ fn postgres_db_unopened() -> (String, Option<tempfile::TempDir>, Option<String>)
         .unwrap();
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
     (format!("{base}/{name}"), None, Some(name))
+}
+
+fn lists_filter_by_creation_time(db: &TestDb) {
+    let s = db.store();
+    setup(s);
+    let mut made = Vec::new();
+    for i in 0..4 {
+        let mut j = job_on(1, i * 60);
+        j.transition(JobStatus::Succeeded, j.created_at).unwrap();
+        s.write(|c| jobs::insert(c, &j, &j.initial_steps()))
+            .unwrap();
+        made.push(j);
+    }
+    let page = s
+        .read(|c| {
+            jobs::list(
+                c,
+                &JobFilter {
+                    created_after: Some(made[1].created_at),
+                    created_before: Some(made[3].created_at),
+                    ..Default::default()
+                },
+                10,
+                None,
+            )
+        })
+        .unwrap();
+    let got: Vec<Uuid> = page.items.iter().map(|r| r.job.id).collect();
+    assert_eq!(
+        got,
+        vec![made[2].id, made[1].id],
+        "after is inclusive, before is not"
+    );
+}
+
+fn only_jobs_that_ended_before_the_cutoff_are_purged(db: &TestDb) {
+    let s = db.store();
+    setup(s);
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let ended = |vol: u128, at: i64, status: JobStatus| {
+        let mut j = job_on(vol, at);
+        let steps = j.initial_steps();
+        s.write(|c| jobs::insert(c, &j, &steps)).unwrap();
+        j.transition(JobStatus::Running, j.created_at).unwrap();
+        j.transition(status, j.created_at + Duration::seconds(10))
+            .unwrap();
+        s.write(|c| {
+            jobs::update(c, &j)?;
+            jobs::set_nodes(
+                c,
+                j.id,
+                &[NodeProgress {
+                    peer_id: Uuid::from_u128(9),
+                    name: "localhost".into(),
+                    files: 1,
+                    size_bytes: 1,
+                    scanned: 1,
+                    failures: 0,
+                    skipped: 0,
+                    status: TaskStatus::Completed,
+                    runtime_secs: 1.0,
+                }],
+                j.created_at,
+            )
+        })
+        .unwrap();
+        j
+    };
+    let old = ended(1, 0, JobStatus::Succeeded);
+    let old_stopped = ended(2, 5, JobStatus::Stopped);
+    let recent = ended(1, 1000, JobStatus::Failed);
+    let unknown = ended(1, 2000, JobStatus::Unknown);
+    let mut running = job_on(2, 3000);
+    s.write(|c| jobs::insert(c, &running, &running.initial_steps()))
+        .unwrap();
+    running.transition(JobStatus::Running, t0).unwrap();
+    s.write(|c| jobs::update(c, &running)).unwrap();
+
+    // Another cluster's old job is not this cluster's to purge.
+    let other = Uuid::from_u128(8);
+    s.write(|c| clusters::ensure(c, other, "other", t0))
+        .unwrap();
+    let mut foreign = job_on(1, 0);
+    foreign.cluster_id = other;
+    foreign.transition(JobStatus::Succeeded, t0).unwrap();
+    s.write(|c| jobs::insert(c, &foreign, &foreign.initial_steps()))
+        .unwrap();
+
+    let cutoff = t0 + Duration::seconds(500);
+    let purged = s.write(|c| jobs::purge_ended(c, CLUSTER, cutoff)).unwrap();
+    assert_eq!(purged, 2);
+    for gone in [&old, &old_stopped] {
+        assert!(s.read(|c| jobs::get(c, gone.id)).unwrap().is_none());
+    }
+    for kept in [&recent, &unknown, &running, &foreign] {
+        assert!(s.read(|c| jobs::get(c, kept.id)).unwrap().is_some());
+    }
+    // The purged jobs had steps and per-node rows: both backends enforce the foreign keys, so
+    // the delete succeeding means those rows went with them (ON DELETE CASCADE).
+    let all = s
+        .read(|c| jobs::list(c, &JobFilter::default(), 100, None))
+        .unwrap();
+    assert_eq!(all.items.len(), 4);
+    assert_eq!(
+        s.write(|c| jobs::purge_ended(c, CLUSTER, cutoff)).unwrap(),
+        0,
+        "a second purge finds nothing"
+    );
 }

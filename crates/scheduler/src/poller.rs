@@ -48,6 +48,8 @@ pub struct CycleReport {
     pub adopted: usize,
     /// Jobs whose status query failed in this cycle (they keep their last state, marked stale).
     pub errors: usize,
+    /// Ended jobs deleted in this cycle because they ended longer ago than the retention.
+    pub purged: usize,
 }
 
 /// Polls one cluster. [`ClusterPoller::run_cycle`] is one complete cycle, for tests and for the
@@ -127,6 +129,25 @@ impl ClusterPoller {
         Ok(())
     }
 
+    /// Deletes the cluster's jobs that ended longer ago than the retention setting.
+    fn purge_ended_jobs(&self, now: DateTime<Utc>) -> Result<usize, PollError> {
+        let Ok(keep) = chrono::Duration::from_std(self.settings.job_retention) else {
+            return Ok(0); // a retention beyond chrono's range keeps everything
+        };
+        let cid = self.cluster.id;
+        let purged = self
+            .store
+            .write(|c| jobs::purge_ended(c, cid, now - keep))?;
+        if purged > 0 {
+            log::info!(
+                "cluster {}: purged {purged} jobs that ended before {}",
+                self.cluster.name,
+                now - keep
+            );
+        }
+        Ok(purged)
+    }
+
     /// Runs one cycle: inventory when due, one `volume status all tasks`, one status call per
     /// followed task that needs it, then writes what changed.
     pub fn run_cycle(&mut self) -> Result<CycleReport, PollError> {
@@ -169,6 +190,7 @@ impl ClusterPoller {
                 .write(|c| clusters::ensure(c, cid, &cname, now))?;
         }
         if self.inventory_due(now) {
+            report.purged = self.purge_ended_jobs(now)?;
             self.refresh_inventory(now)?;
             report.inventory_refreshed = true;
         }

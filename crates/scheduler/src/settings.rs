@@ -21,6 +21,9 @@ pub struct PollSettings {
     /// How long a followed task must have been missing, at least, before its job becomes
     /// `unknown` (oVirt waits 10 minutes).
     pub vanish_grace: Duration,
+    /// How long an ended job (succeeded, failed, stopped) is kept after it ended; the poller
+    /// of its cluster purges older ones at each inventory refresh.
+    pub job_retention: Duration,
 }
 
 impl Default for PollSettings {
@@ -33,6 +36,7 @@ impl Default for PollSettings {
             pending_timeout: Duration::from_secs(120),
             vanish_misses: 3,
             vanish_grace: Duration::from_secs(600),
+            job_retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

@@ -784,3 +784,31 @@ fn a_job_stopped_while_the_poller_asks_gluster_stays_stopped() {
     );
     assert_eq!(rec.job.task_status, Some(TaskStatus::Stopped));
 }
+
+#[test]
+fn jobs_that_ended_longer_ago_than_the_retention_are_purged_at_an_inventory_refresh() {
+    let mut w = world_with(PollSettings {
+        job_retention: Duration::from_secs(3600),
+        ..PollSettings::default()
+    });
+    w.poller.run_cycle().unwrap();
+    let ended = running_job(&w, Some(Uuid::new_v4()), JobStatus::Stopped);
+    let task = Uuid::new_v4();
+    let running = running_job_on_distrep(&w, task);
+    w.fake
+        .set_tasks(Ok(listed("distrep", task, TaskStatus::InProgress)));
+    w.fake
+        .set_report("distrep", Ok(report(task, TaskStatus::InProgress, 1)));
+    // Within the retention: kept.
+    w.clock.advance(1800);
+    let r = w.poller.run_cycle().unwrap();
+    assert!(r.inventory_refreshed);
+    assert_eq!(r.purged, 0);
+    assert!(w.store.read(|c| jobs::get(c, ended)).unwrap().is_some());
+    // Past it: the ended job goes, the running one (far older by now) stays.
+    w.clock.advance(1801);
+    let r = w.poller.run_cycle().unwrap();
+    assert_eq!(r.purged, 1);
+    assert!(w.store.read(|c| jobs::get(c, ended)).unwrap().is_none());
+    assert_eq!(job(&w, running).job.status, JobStatus::Running);
+}

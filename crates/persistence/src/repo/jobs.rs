@@ -34,6 +34,10 @@ pub struct JobFilter {
     pub cluster_id: Option<Uuid>,
     /// Only jobs of this origin.
     pub origin: Option<JobOrigin>,
+    /// Only jobs created at or after this instant.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Only jobs created before this instant.
+    pub created_before: Option<DateTime<Utc>>,
 }
 
 /// One page of jobs, newest first.
@@ -80,6 +84,28 @@ pub fn update_steps(conn: &mut DbConnection, steps: &[Step]) -> Result<(), Persi
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Deletes the jobs of `cluster_id` that ended (succeeded, failed or stopped) before `before`,
+/// with their steps and per-node progress; returns how many jobs went. Active and `unknown`
+/// jobs are never purged.
+pub fn purge_ended(
+    conn: &mut DbConnection,
+    cluster_id: Uuid,
+    before: DateTime<Utc>,
+) -> Result<usize, PersistenceError> {
+    let ended: Vec<&str> = JobStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_terminal())
+        .map(JobStatus::as_str)
+        .collect();
+    Ok(diesel::delete(
+        jobs::table
+            .filter(jobs::cluster_id.eq(cluster_id.to_string()))
+            .filter(jobs::status.eq_any(ended))
+            .filter(jobs::ended_at.lt(ts(before))),
+    )
+    .execute(conn)?)
 }
 
 /// Replaces the per-node progress of a job with `nodes`.
@@ -288,6 +314,12 @@ pub fn list(
     }
     if let Some(o) = filter.origin {
         q = q.filter(jobs::origin.eq(o.as_str()));
+    }
+    if let Some(at) = filter.created_after {
+        q = q.filter(jobs::created_at.ge(ts(at)));
+    }
+    if let Some(at) = filter.created_before {
+        q = q.filter(jobs::created_at.lt(ts(at)));
     }
     if let Some(c) = cursor {
         let (at, id) = decode_cursor(c)?;
