@@ -2,6 +2,7 @@
 
 use crate::conventions;
 use crate::error::ApiError;
+use crate::idempotency;
 use crate::routes;
 use crate::state::AppState;
 use actix_web::body::MessageBody;
@@ -81,6 +82,8 @@ pub fn build(
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .into_app()
+        // Inside the request-id middleware: a replayed problem gets this request's `instance`.
+        .wrap(middleware::from_fn(idempotency::idempotent_posts))
         .wrap(middleware::from_fn(conventions::request_id_and_instance))
         .wrap(middleware::Logger::new(
             "%a \"%r\" %s %b %Dms request_id=%{x-request-id}o",

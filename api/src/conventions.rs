@@ -15,6 +15,11 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(pub String);
 
+/// The id [`request_id_and_instance`] gave the request (`None` outside that middleware).
+pub fn request_id_of(req: &HttpRequest) -> Option<String> {
+    req.extensions().get::<RequestId>().map(|r| r.0.clone())
+}
+
 /// A client's request id is kept when it is 1 to 128 characters of `[A-Za-z0-9._:-]`; anything
 /// else is replaced, so logs and headers never carry arbitrary bytes.
 pub fn accepted_request_id(given: Option<&str>) -> Option<String> {

@@ -411,12 +411,16 @@ pub struct JobDto {
     pub stale_since: Option<DateTime<Utc>>,
     /// Steps: the `executing` root with the task's steps inside.
     pub steps: Vec<StepDto>,
+    /// The `X-Request-Id` of the request that created the job (`null` for tasks adopted from
+    /// the gluster CLI): quote it to find the request in the logs.
+    pub request_id: Option<String>,
 }
 
 impl From<&JobRecord> for JobDto {
     fn from(rec: &JobRecord) -> Self {
         let j = &rec.job;
         JobDto {
+            request_id: j.request_id.clone(),
             id: j.id,
             href: job_href(j.id),
             kind: j.kind,

@@ -87,6 +87,12 @@ pub enum ApiError {
     #[error("gluster is unavailable")]
     GlusterUnavailable(String),
     /// 500: anything else; the cause is logged, never sent.
+    /// The `Idempotency-Key` was first used with a different request.
+    #[error("{0}")]
+    IdempotencyKeyReused(String),
+    /// The first request with this `Idempotency-Key` is still being processed.
+    #[error("{0}")]
+    IdempotencyInProgress(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -108,6 +114,8 @@ impl ApiError {
             ApiError::InvalidRequest(_) => "invalid_request",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::GlusterUnavailable(_) => "gluster_unavailable",
+            ApiError::IdempotencyKeyReused(_) => "idempotency_key_reused",
+            ApiError::IdempotencyInProgress(_) => "idempotency_in_progress",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -127,6 +135,10 @@ impl ApiError {
             ApiError::InvalidRequest(_) => "Invalid request",
             ApiError::BadRequest(_) => "Malformed request",
             ApiError::GlusterUnavailable(_) => "Gluster is unavailable",
+            ApiError::IdempotencyKeyReused(_) => "Idempotency-Key already used for another request",
+            ApiError::IdempotencyInProgress(_) => {
+                "The first request with this Idempotency-Key is still running"
+            }
             ApiError::Internal(_) => "Internal error",
         }
     }
@@ -176,10 +188,12 @@ impl ResponseError for ApiError {
             ApiError::TaskActive { .. }
             | ApiError::GlusterConflict(_)
             | ApiError::CommitRefused(_)
-            | ApiError::JobNotActive(_) => StatusCode::CONFLICT,
+            | ApiError::JobNotActive(_)
+            | ApiError::IdempotencyInProgress(_) => StatusCode::CONFLICT,
             ApiError::GlusterRefused(_)
             | ApiError::NotEligible(_)
-            | ApiError::InvalidRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | ApiError::InvalidRequest(_)
+            | ApiError::IdempotencyKeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::GlusterUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -194,8 +208,14 @@ impl ResponseError for ApiError {
         }
         let mut resp = HttpResponse::build(self.status_code());
         resp.insert_header((header::CONTENT_TYPE, "application/problem+json"));
-        if let ApiError::GlusterUnavailable(_) = self {
-            resp.insert_header((header::RETRY_AFTER, "10"));
+        match self {
+            ApiError::GlusterUnavailable(_) => {
+                resp.insert_header((header::RETRY_AFTER, "10"));
+            }
+            ApiError::IdempotencyInProgress(_) => {
+                resp.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
         }
         resp.json(self.problem())
     }

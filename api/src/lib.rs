@@ -10,6 +10,7 @@ pub mod config;
 pub mod conventions;
 pub mod dto;
 pub mod error;
+pub mod idempotency;
 pub mod routes;
 pub mod server;
 pub mod state;

@@ -3,6 +3,7 @@
 use crate::conventions::{cacheable, etag_of, if_none_match_names, json_bytes};
 use crate::dto::{JobDto, JobList};
 use crate::error::{ApiError, Problem};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::state::{blocking, AppState};
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -163,13 +164,13 @@ pub async fn get_job(
 /// bricks) and answers the job as the stop left it.
 #[utoipa::path(
     tag = "jobs",
-    params(("job_id" = Uuid, Path, description = "Job id")),
+    params(("job_id" = Uuid, Path, description = "Job id"), IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The job, stopped", body = JobDto),
         (status = 400, description = "Malformed job id", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The job is not active (ended, or its state is unknown), or gluster refused the stop because of the task's state", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Gluster refused the stop", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The job is not active (ended, or its state is unknown), or gluster refused the stop because of the task's state; or the first request with this Idempotency-Key is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Gluster refused the stop; or the Idempotency-Key was first used with another request", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "No gluster host answered", body = Problem, content_type = "application/problem+json"),
     )

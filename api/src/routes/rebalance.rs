@@ -1,8 +1,9 @@
 //! `POST /volumes/{volume_id}/rebalance`, `GET …/rebalance`, `POST …/rebalance/stop`.
 
-use crate::conventions::cacheable_json;
+use crate::conventions::{cacheable_json, request_id_of};
 use crate::dto::{job_href, JobDto, RebalanceRequest, TaskStatusDto};
 use crate::error::{ApiError, Problem};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::routes::body::optional_json;
 use crate::state::{blocking, AppState};
 use actix_web::http::header;
@@ -15,32 +16,34 @@ use uuid::Uuid;
 /// scheduler; poll `Location` for progress.
 #[utoipa::path(
     tag = "rebalance",
-    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
+    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID"), IdempotencyKeyHeader),
     request_body(content = RebalanceRequest, description = "Options; the body may be empty", content_type = "application/json"),
     responses(
         (status = 202, description = "Rebalance started; the job tracks it", body = JobDto,
             headers(("Location" = String, description = "The job's URL"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such volume", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A task is already active on the volume", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The volume cannot be rebalanced (gluster's reason inside)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A task is already active on the volume; or the first request with this Idempotency-Key is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The volume cannot be rebalanced (gluster's reason inside); or the Idempotency-Key was first used with another request", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "No gluster host answered", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/volumes/{volume_id}/rebalance")]
 pub async fn start_rebalance(
+    http: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let req: RebalanceRequest = optional_json(&body)?;
     let (ops, id) = (state.ops.clone(), path.into_inner());
+    let request_id = request_id_of(&http);
     let options = RebalanceOptions {
         fix_layout: req.fix_layout,
         force: req.force,
     };
-    let rec = blocking(move || Ok(ops.start_rebalance(id, options)?)).await?;
+    let rec = blocking(move || Ok(ops.start_rebalance(id, options, request_id)?)).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, job_href(rec.job.id)))
         .json(JobDto::from(&rec)))
@@ -74,13 +77,13 @@ pub async fn rebalance_status(
 /// Stops the running rebalance of the volume and answers the status gluster reported at stop.
 #[utoipa::path(
     tag = "rebalance",
-    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
+    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID"), IdempotencyKeyHeader),
     responses(
         (status = 200, description = "Stopped; the final status", body = TaskStatusDto),
         (status = 400, description = "Malformed volume id", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such volume", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No rebalance is running (gluster's message inside)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Gluster refused the stop", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No rebalance is running (gluster's message inside); or the first request with this Idempotency-Key is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Gluster refused the stop; or the Idempotency-Key was first used with another request", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "No gluster host answered", body = Problem, content_type = "application/problem+json"),
     )

@@ -1,10 +1,11 @@
 //! `POST /volumes/{volume_id}/bricks/remove` and its status, stop and commit.
 
-use crate::conventions::cacheable_json;
+use crate::conventions::{cacheable_json, request_id_of};
 use crate::dto::{
     job_href, JobDto, RemoveBrickStatusDto, RemoveBricksRequest, RemoveBricksSelection,
 };
 use crate::error::{ApiError, Problem};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::routes::body::{optional_json, required_json};
 use crate::state::{blocking, AppState};
 use actix_web::http::header;
@@ -20,7 +21,7 @@ use uuid::Uuid;
 /// migration; it is refused while heals are pending.
 #[utoipa::path(
     tag = "remove-bricks",
-    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
+    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID"), IdempotencyKeyHeader),
     request_body(content = RemoveBricksRequest, content_type = "application/json"),
     responses(
         (status = 202, description = "Migration started; the job tracks it", body = JobDto,
@@ -29,20 +30,22 @@ use uuid::Uuid;
             headers(("Location" = String, description = "The job's URL"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such volume", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A task is already active on the volume", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The removal breaks a rule (message says which) or gluster refused it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A task is already active on the volume; or the first request with this Idempotency-Key is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The removal breaks a rule (message says which) or gluster refused it; or the Idempotency-Key was first used with another request", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "No gluster host answered", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/volumes/{volume_id}/bricks/remove")]
 pub async fn start_remove_bricks(
+    http: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let req: RemoveBricksRequest = required_json(&body, "\"bricks\"")?;
     let (ops, id) = (state.ops.clone(), path.into_inner());
+    let request_id = request_id_of(&http);
     let opts = RemoveBricks {
         request: RemovalRequest {
             bricks: req.bricks,
@@ -52,7 +55,7 @@ pub async fn start_remove_bricks(
         },
         auto_commit: req.auto_commit,
     };
-    let outcome = blocking(move || Ok(ops.start_remove_brick(id, opts)?)).await?;
+    let outcome = blocking(move || Ok(ops.start_remove_brick(id, opts, request_id)?)).await?;
     let (mut resp, rec) = match outcome {
         RemovalOutcome::Started(rec) => (HttpResponse::Accepted(), rec),
         RemovalOutcome::Removed(rec) => (HttpResponse::Ok(), rec),
@@ -95,14 +98,14 @@ pub async fn remove_bricks_status(
 /// Stops the migration; the bricks stay in the volume and the job ends `stopped`.
 #[utoipa::path(
     tag = "remove-bricks",
-    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
+    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID"), IdempotencyKeyHeader),
     request_body(content = RemoveBricksSelection, description = "Optional", content_type = "application/json"),
     responses(
         (status = 200, description = "Stopped; the final status", body = RemoveBrickStatusDto),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such volume, or no active remove-brick", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Gluster refused (nothing to stop)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not the bricks that started the removal", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Gluster refused (nothing to stop); or the first request with this Idempotency-Key is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not the bricks that started the removal; or the Idempotency-Key was first used with another request", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "No gluster host answered", body = Problem, content_type = "application/problem+json"),
     )
@@ -123,14 +126,14 @@ pub async fn stop_remove_bricks(
 /// Refused (409) unless migration completed on every node with 0 failures.
 #[utoipa::path(
     tag = "remove-bricks",
-    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
+    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID"), IdempotencyKeyHeader),
     request_body(content = RemoveBricksSelection, description = "Optional", content_type = "application/json"),
     responses(
         (status = 200, description = "Committed", body = JobDto),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such volume, or no active remove-brick", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Migration not complete, files failed to migrate, or gluster refused", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not the bricks that started the removal", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Migration not complete, files failed to migrate, or gluster refused; or the first request with this Idempotency-Key is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not the bricks that started the removal; or the Idempotency-Key was first used with another request", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "No gluster host answered", body = Problem, content_type = "application/problem+json"),
     )

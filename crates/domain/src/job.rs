@@ -321,6 +321,8 @@ pub struct Job {
     /// Set while the job's cluster cannot be asked about it: since when its state is only the
     /// last one known. `None` once a poll reaches gluster again.
     pub stale_since: Option<DateTime<Utc>>,
+    /// The `X-Request-Id` of the API request that created the job (`None` for adopted tasks).
+    pub request_id: Option<String>,
 }
 
 impl Job {
@@ -352,6 +354,7 @@ impl Job {
             updated_at: now,
             polled_at: None,
             stale_since: None,
+            request_id: None,
         }
     }
 

@@ -136,6 +136,7 @@ pub struct JobRow {
     pub updated_at: NaiveDateTime,
     pub polled_at: Option<NaiveDateTime>,
     pub stale_since: Option<NaiveDateTime>,
+    pub request_id: Option<String>,
 }
 
 impl JobRow {
@@ -159,6 +160,7 @@ impl JobRow {
             updated_at: ts(j.updated_at),
             polled_at: j.polled_at.map(ts),
             stale_since: j.stale_since.map(ts),
+            request_id: j.request_id.clone(),
         })
     }
 
@@ -188,6 +190,7 @@ impl JobRow {
             updated_at: utc(self.updated_at),
             polled_at: self.polled_at.map(utc),
             stale_since: self.stale_since.map(utc),
+            request_id: self.request_id,
         })
     }
 }

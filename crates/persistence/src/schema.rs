@@ -72,6 +72,7 @@ diesel::table! {
         updated_at -> Timestamp,
         polled_at -> Nullable<Timestamp>,
         stale_since -> Nullable<Timestamp>,
+        request_id -> Nullable<Text>,
     }
 }
 
@@ -121,6 +122,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (key) {
+        key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        location -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(peers -> clusters (cluster_id));
 diesel::joinable!(volumes -> clusters (cluster_id));
 diesel::joinable!(bricks -> volumes (volume_id));
@@ -136,5 +149,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_steps,
     job_nodes,
     cluster_leases,
-    replicas
+    replicas,
+    idempotency_keys
 );

@@ -13,6 +13,7 @@ use domain::{
     Brick, Job, JobOrigin, JobStatus, NodeProgress, StepStatus, TaskKind, TaskParams, TaskStatus,
     Volume, VolumeLayout, VolumeStatus, VolumeType,
 };
+use persistence::repo::idempotency::{self, Claim, StoredAnswer};
 use persistence::repo::{clusters, jobs, leases, volumes};
 use persistence::{JobFilter, PersistenceError, Store};
 use uuid::Uuid;
@@ -94,6 +95,8 @@ conformance!(
     migrations_started_together_by_several_processes_all_succeed,
     lists_filter_by_creation_time,
     only_jobs_that_ended_before_the_cutoff_are_purged,
+    an_idempotency_key_is_claimed_once_answered_then_replayed,
+    an_abandoned_idempotency_claim_is_taken_over_and_old_keys_are_purged,
 );
 
 const CLUSTER: Uuid = Uuid::from_u128(7);
@@ -613,5 +616,87 @@ fn only_jobs_that_ended_before_the_cutoff_are_purged(db: &TestDb) {
         s.write(|c| jobs::purge_ended(c, CLUSTER, cutoff)).unwrap(),
         0,
         "a second purge finds nothing"
+    );
+}
+
+fn an_idempotency_key_is_claimed_once_answered_then_replayed(db: &TestDb) {
+    let s = db.store();
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let long_ago = t0 - Duration::hours(1);
+    let claims = race(4, |_| {
+        s.write(|c| idempotency::claim(c, "k1", "fp-a", t0, long_ago))
+    });
+    let claimed = claims
+        .iter()
+        .filter(|c| matches!(c, Ok(Claim::Claimed)))
+        .count();
+    assert_eq!(claimed, 1, "{claims:?}");
+    assert!(claims
+        .iter()
+        .all(|c| matches!(c, Ok(Claim::Claimed | Claim::InProgress))));
+    assert_eq!(
+        s.write(|c| idempotency::claim(c, "k1", "fp-b", t0, long_ago))
+            .unwrap(),
+        Claim::Mismatch
+    );
+    let answer = StoredAnswer {
+        status: 202,
+        content_type: Some("application/json".into()),
+        location: Some("/api/v1/jobs/x".into()),
+        body: "{\"id\":\"x\"}".into(),
+    };
+    s.write(|c| idempotency::answer(c, "k1", &answer)).unwrap();
+    assert_eq!(
+        s.write(|c| idempotency::claim(c, "k1", "fp-a", t0, long_ago))
+            .unwrap(),
+        Claim::Answered(answer)
+    );
+    // A released key is new again.
+    s.write(|c| idempotency::release(c, "k1")).unwrap();
+    assert_eq!(
+        s.write(|c| idempotency::claim(c, "k1", "fp-b", t0, long_ago))
+            .unwrap(),
+        Claim::Claimed
+    );
+}
+
+fn an_abandoned_idempotency_claim_is_taken_over_and_old_keys_are_purged(db: &TestDb) {
+    let s = db.store();
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let claim = |key: &str, fp: &str, now, abandoned_before| {
+        s.write(|c| idempotency::claim(c, key, fp, now, abandoned_before))
+            .unwrap()
+    };
+    assert_eq!(claim("k", "fp", t0, t0), Claim::Claimed);
+    let later = t0 + Duration::minutes(5);
+    // Not yet abandoned (claimed after the cut-off): still in progress.
+    assert_eq!(claim("k", "fp", later, t0), Claim::InProgress);
+    // Claimed before the cut-off and never answered: the same request takes it over, once.
+    let cutoff = t0 + Duration::seconds(1);
+    assert_eq!(claim("k", "fp", later, cutoff), Claim::Claimed);
+    assert_eq!(claim("k", "fp", later, cutoff), Claim::InProgress);
+    // Another request never takes it over.
+    assert_eq!(
+        claim("k", "other", later, later + Duration::hours(1)),
+        Claim::Mismatch
+    );
+
+    assert_eq!(
+        claim("young", "fp", later + Duration::hours(2), t0),
+        Claim::Claimed
+    );
+    let purged = s
+        .write(|c| idempotency::purge_older_than(c, later + Duration::hours(1)))
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert_eq!(
+        claim("k", "new", later, t0),
+        Claim::Claimed,
+        "purged keys are free"
+    );
+    assert_eq!(
+        claim("young", "other", later, t0),
+        Claim::Mismatch,
+        "younger keys stay"
     );
 }

@@ -127,11 +127,12 @@ impl Operations {
     }
 
     /// Starts a rebalance: validates, writes a `pending` job, runs `rebalance … start`, records
-    /// the task id and moves the job to `running`.
+    /// the task id and moves the job to `running`. `request_id` is stored on the job.
     pub fn start_rebalance(
         &self,
         volume_id: Uuid,
         options: RebalanceOptions,
+        request_id: Option<String>,
     ) -> Result<JobRecord, OpError> {
         if options.fix_layout && options.force {
             return Err(DomainError::NotEligible(
@@ -148,7 +149,7 @@ impl Operations {
         volume.check_rebalance_eligible()?;
         let name = VolumeName::parse(&volume.name)?;
 
-        let job = Job::new_pending(
+        let mut job = Job::new_pending(
             TaskKind::Rebalance,
             JobOrigin::Api,
             volume.id,
@@ -161,6 +162,7 @@ impl Operations {
             },
             self.clock.now(),
         );
+        job.request_id = request_id;
         self.insert_pending(&volume, &job)?;
 
         match cluster.driver.rebalance_start(&name, options) {

@@ -10,7 +10,7 @@ use domain::{
     VolumeName,
 };
 use gluster::{DriverError, GlusterTask, TaskReport};
-use persistence::repo::{clusters, jobs, volumes};
+use persistence::repo::{clusters, idempotency, jobs, volumes};
 use persistence::{JobRecord, Store};
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -22,6 +22,9 @@ use uuid::Uuid;
 /// Consecutive cycles in which gluster must answer "not started" for a followed task before its
 /// job ends the way the volume shows (stopped or committed outside this service).
 const NOT_STARTED_AFTER_MISSES: u32 = 3;
+
+/// How long an `Idempotency-Key` is remembered: a client may retry with it for this long.
+pub const IDEMPOTENCY_KEY_RETENTION_HOURS: i64 = 24;
 
 /// How the reason of a job held back from "completed" begins (see [`Poller::silent_peers`]).
 const HELD_FOR_SILENT_PEERS: &str = "gluster reports the task completed, but";
@@ -129,8 +132,13 @@ impl ClusterPoller {
         Ok(())
     }
 
-    /// Deletes the cluster's jobs that ended longer ago than the retention setting.
+    /// Deletes the cluster's jobs that ended longer ago than the retention setting, and
+    /// `Idempotency-Key` records older than [`IDEMPOTENCY_KEY_RETENTION_HOURS`] (those are not
+    /// per cluster: whichever poller comes first purges them).
     fn purge_ended_jobs(&self, now: DateTime<Utc>) -> Result<usize, PollError> {
+        let keys_before = now - chrono::Duration::hours(IDEMPOTENCY_KEY_RETENTION_HOURS);
+        self.store
+            .write(|c| idempotency::purge_older_than(c, keys_before))?;
         let Ok(keep) = chrono::Duration::from_std(self.settings.job_retention) else {
             return Ok(0); // a retention beyond chrono's range keeps everything
         };

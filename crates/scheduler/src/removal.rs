@@ -156,11 +156,13 @@ impl Operations {
     }
 
     /// Starts a removal: with migration a task (`remove-brick … start`), without it an
-    /// immediate `remove-brick … force` whose job is on record as `succeeded`.
+    /// immediate `remove-brick … force` whose job is on record as `succeeded`. `request_id` is
+    /// stored on the job.
     pub fn start_remove_brick(
         &self,
         volume_id: Uuid,
         opts: RemoveBricks,
+        request_id: Option<String>,
     ) -> Result<RemovalOutcome, OpError> {
         let (cached, cluster) = self.volume(volume_id)?;
         if let Some(active) = self
@@ -183,7 +185,7 @@ impl Operations {
             replica_count: plan.replica_count,
             ..TaskParams::default()
         };
-        let job = Job::new_pending(
+        let mut job = Job::new_pending(
             TaskKind::RemoveBrick,
             JobOrigin::Api,
             volume.id,
@@ -192,6 +194,7 @@ impl Operations {
             params,
             self.now(),
         );
+        job.request_id = request_id;
         self.insert_pending(&volume, &job)?;
         let answer = match plan.mode {
             RemovalMode::Migrate => cluster.driver.remove_brick_start(&name, &bricks),

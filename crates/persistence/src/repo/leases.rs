@@ -4,6 +4,7 @@
 //! same cluster cannot both win: the database decides. Times come from the replicas' clocks
 //! (keep them in sync; the lease length must exceed the worst skew).
 
+use super::insert_unless_present;
 use crate::models::ts;
 use crate::schema::{cluster_leases, replicas};
 use crate::{DbConnection, PersistenceError};
@@ -48,21 +49,6 @@ pub fn acquire(
             ))
             .execute(c)
     })
-}
-
-/// Runs an insert in a savepoint; a row that another writer inserted first (unique violation)
-/// is `false`, not an error, and leaves the surrounding transaction usable (PostgreSQL would
-/// otherwise abort it).
-fn insert_unless_present(
-    conn: &mut DbConnection,
-    insert: impl FnOnce(&mut DbConnection) -> QueryResult<usize>,
-) -> Result<bool, PersistenceError> {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match conn.transaction(insert) {
-        Ok(n) => Ok(n == 1),
-        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// Gives the lease up (only if `owner` holds it), so another replica can take it at once.
