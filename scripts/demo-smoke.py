@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Drives the README's curl session against a running demo: start, watch, stop a rebalance.
 
-Usage: demo-smoke.py BASE_URL   (e.g. http://127.0.0.1:8080/api/v1)
+Usage: TOKEN=... demo-smoke.py BASE_URL   (e.g. http://127.0.0.1:8080/api/v1)
+TOKEN is the operator token the demo printed; without it the calls go without a token.
 Standard library only; exits non-zero on the first unexpected answer.
 """
 import json
+import os
 import sys
 import time
 import urllib.error
@@ -16,6 +18,8 @@ BASE = sys.argv[1].rstrip("/")
 def call(method, path, body=None):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(BASE + path, data=data, method=method)
+    if os.environ.get("TOKEN"):
+        req.add_header("Authorization", "Bearer " + os.environ["TOKEN"])
     if data is not None:
         req.add_header("Content-Type", "application/json")
     try:

@@ -1,5 +1,6 @@
 //! The actix application: routes, extractor error handlers, the OpenAPI document and docs page.
 
+use crate::auth;
 use crate::conventions;
 use crate::error::ApiError;
 use crate::idempotency;
@@ -37,12 +38,68 @@ struct ApiDoc;
 
 /// The OpenAPI document generated from the registered routes.
 pub fn spec() -> OpenApiDoc {
-    App::new()
+    let mut doc = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .split_for_parts()
-        .1
+        .1;
+    with_bearer_auth(&mut doc);
+    doc
+}
+
+/// Declares the bearer token scheme for every `/api/v1` operation, with its 401 (and, for
+/// writes, 403) answers; `/healthz` needs no token. The middleware is [`auth::require_token`].
+fn with_bearer_auth(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+    );
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let bearer = vec![SecurityRequirement::new("bearer", Vec::<String>::new())];
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let open = !path.starts_with("/api/v1/");
+        let ops = [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.delete, true),
+            (&mut item.patch, true),
+        ];
+        for (op, writes) in ops {
+            let Some(op) = op.as_mut() else { continue };
+            if open {
+                continue;
+            }
+            op.security = Some(bearer.clone());
+            let responses = &mut op.responses.responses;
+            responses.insert(
+                "401".into(),
+                problem("Tokens are configured and the request has no valid bearer token (code `unauthorized`)"),
+            );
+            if writes {
+                responses.insert(
+                    "403".into(),
+                    problem("The token is a viewer's: it may only read (code `forbidden`)"),
+                );
+            }
+        }
+    }
 }
 
 /// The application with its routes; `state` is `None` only when building the spec.
@@ -84,6 +141,8 @@ pub fn build(
         .into_app()
         // Inside the request-id middleware: a replayed problem gets this request's `instance`.
         .wrap(middleware::from_fn(idempotency::idempotent_posts))
+        // Before any key is claimed, after the request has its id.
+        .wrap(middleware::from_fn(auth::require_token))
         .wrap(middleware::from_fn(conventions::request_id_and_instance))
         .wrap(middleware::Logger::new(
             "%a \"%r\" %s %b %Dms request_id=%{x-request-id}o",

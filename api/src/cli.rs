@@ -19,6 +19,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the OpenAPI document (YAML) generated from the routes.
     Openapi,
+    /// Read a token from stdin and print its SHA-256, for `[[tokens]]` in the config file.
+    HashToken,
     /// Run the gluster simulator (`gluster-sim`) with the given arguments; used by `--demo`.
     #[command(name = "gluster-sim", hide = true, disable_help_flag = true)]
     GlusterSim {
@@ -46,6 +48,9 @@ pub struct ServeArgs {
     /// Demo: how long a simulated task runs, in seconds.
     #[arg(long, env = "GLUSTER_TASKS_DEMO_TASK_SECS", default_value_t = 30.0)]
     pub demo_task_secs: f64,
+    /// Demo: the operator token to accept (default: a new random one, printed at start).
+    #[arg(long, env = "GLUSTER_TASKS_DEMO_TOKEN", hide_env_values = true)]
+    pub demo_token: Option<String>,
     /// Demo: keep the simulator state and database in this directory (default: a temporary one).
     #[arg(long, env = "GLUSTER_TASKS_DATA_DIR")]
     pub data_dir: Option<PathBuf>,

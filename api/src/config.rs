@@ -110,6 +110,8 @@ pub struct Settings {
     pub poll: PollFile,
     /// The clusters to manage.
     pub clusters: Vec<ClusterSettings>,
+    /// Bearer tokens that may call the API; none: the API is open and listens on loopback only.
+    pub tokens: Vec<crate::auth::TokenSettings>,
 }
 
 impl Default for Settings {
@@ -120,6 +122,7 @@ impl Default for Settings {
             pool_size: 8,
             poll: PollFile::default(),
             clusters: Vec::new(),
+            tokens: Vec::new(),
         }
     }
 }
@@ -201,16 +204,29 @@ impl Settings {
                         ConfigError::Invalid(format!("{key} must be a JSON list of clusters: {e}"))
                     })?
                 }
+                "TOKENS" => {
+                    self.tokens = serde_json::from_str(&value).map_err(|e| {
+                        ConfigError::Invalid(format!(
+                            "{key} must be a JSON list of {{\"name\", \"role\", \"sha256\"}}: {e}"
+                        ))
+                    })?
+                }
                 // Read by the command line parser itself.
-                "CONFIG" | "DEMO_TASK_SECS" | "DATA_DIR" => {}
+                "CONFIG" | "DEMO_TASK_SECS" | "DEMO_TOKEN" | "DATA_DIR" => {}
                 _ => log::warn!("ignoring unknown variable {key}"),
             }
         }
         Ok(())
     }
 
+    /// The configured tokens, checked.
+    pub fn tokens(&self) -> Result<crate::auth::Tokens, ConfigError> {
+        crate::auth::Tokens::new(&self.tokens).map_err(ConfigError::Invalid)
+    }
+
     /// Checks what serde cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        crate::auth::check_exposure(&self.bind, &self.tokens()?).map_err(ConfigError::Invalid)?;
         let mut names = std::collections::HashSet::new();
         for c in &self.clusters {
             if !names.insert(c.name.as_str()) {
@@ -302,6 +318,26 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_routable_bind_needs_tokens() {
+        let mut s = Settings {
+            bind: "0.0.0.0:8080".into(),
+            ..Settings::default()
+        };
+        let e = s.validate().unwrap_err().to_string();
+        assert!(e.contains("without access tokens"), "{e}");
+        s.apply_env([(
+            "GLUSTER_TASKS_TOKENS".to_owned(),
+            format!(
+                r#"[{{"name": "ci", "role": "operator", "sha256": "{}"}}]"#,
+                crate::auth::hash_token("t")
+            ),
+        )])
+        .unwrap();
+        s.validate().unwrap();
+        assert_eq!(s.tokens().unwrap().check("t").unwrap().name, "ci");
+    }
 
     #[test]
     fn job_retention_is_in_days_and_must_be_positive() {

@@ -20,6 +20,15 @@ pub fn request_id_of(req: &HttpRequest) -> Option<String> {
     req.extensions().get::<RequestId>().map(|r| r.0.clone())
 }
 
+/// Who sent the current request, for the job it may create: its request id and, when tokens
+/// are configured, the token's name.
+pub fn requester_of(req: &HttpRequest) -> scheduler::Requester {
+    scheduler::Requester {
+        request_id: request_id_of(req),
+        initiator: crate::auth::principal_of(req).map(|p| p.name),
+    }
+}
+
 /// A client's request id is kept when it is 1 to 128 characters of `[A-Za-z0-9._:-]`; anything
 /// else is replaced, so logs and headers never carry arbitrary bytes.
 pub fn accepted_request_id(given: Option<&str>) -> Option<String> {

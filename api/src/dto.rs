@@ -414,6 +414,9 @@ pub struct JobDto {
     /// The `X-Request-Id` of the request that created the job (`null` for tasks adopted from
     /// the gluster CLI): quote it to find the request in the logs.
     pub request_id: Option<String>,
+    /// The name of the API token that created the job (`null` without tokens, or for a task
+    /// adopted from the gluster CLI). Taken from the token, never from the request body.
+    pub initiator: Option<String>,
 }
 
 impl From<&JobRecord> for JobDto {
@@ -421,6 +424,7 @@ impl From<&JobRecord> for JobDto {
         let j = &rec.job;
         JobDto {
             request_id: j.request_id.clone(),
+            initiator: j.initiator.clone(),
             id: j.id,
             href: job_href(j.id),
             kind: j.kind,

@@ -87,6 +87,12 @@ pub enum ApiError {
     #[error("gluster is unavailable")]
     GlusterUnavailable(String),
     /// 500: anything else; the cause is logged, never sent.
+    /// No valid bearer token.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The token's role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
     /// The `Idempotency-Key` was first used with a different request.
     #[error("{0}")]
     IdempotencyKeyReused(String),
@@ -114,6 +120,8 @@ impl ApiError {
             ApiError::InvalidRequest(_) => "invalid_request",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::GlusterUnavailable(_) => "gluster_unavailable",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::IdempotencyKeyReused(_) => "idempotency_key_reused",
             ApiError::IdempotencyInProgress(_) => "idempotency_in_progress",
             ApiError::Internal(_) => "internal",
@@ -135,6 +143,8 @@ impl ApiError {
             ApiError::InvalidRequest(_) => "Invalid request",
             ApiError::BadRequest(_) => "Malformed request",
             ApiError::GlusterUnavailable(_) => "Gluster is unavailable",
+            ApiError::Unauthorized(_) => "Authentication required",
+            ApiError::Forbidden(_) => "Not allowed for this token",
             ApiError::IdempotencyKeyReused(_) => "Idempotency-Key already used for another request",
             ApiError::IdempotencyInProgress(_) => {
                 "The first request with this Idempotency-Key is still running"
@@ -195,6 +205,8 @@ impl ResponseError for ApiError {
             | ApiError::InvalidRequest(_)
             | ApiError::IdempotencyKeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::GlusterUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -214,6 +226,9 @@ impl ResponseError for ApiError {
             }
             ApiError::IdempotencyInProgress(_) => {
                 resp.insert_header((header::RETRY_AFTER, "1"));
+            }
+            ApiError::Unauthorized(_) => {
+                resp.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"gluster-tasks\""));
             }
             _ => {}
         }

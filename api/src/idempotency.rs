@@ -13,7 +13,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{web, Error, HttpResponse};
+use actix_web::{web, Error, HttpMessage, HttpResponse};
 use chrono::Utc;
 use persistence::repo::idempotency::{self, Claim, StoredAnswer};
 
@@ -70,7 +70,13 @@ pub async fn idempotent_posts(
         Err(e) => return Ok(req.error_response(e).map_into_boxed_body()),
     };
     req.set_payload(bytes.clone().into());
-    let mut signed = format!("{} {}\n", req.method(), req.uri()).into_bytes();
+    // The caller is part of the request: another token's key is another key.
+    let caller = req
+        .extensions()
+        .get::<crate::auth::Principal>()
+        .map(|p| p.name.clone())
+        .unwrap_or_default();
+    let mut signed = format!("{caller}\n{} {}\n", req.method(), req.uri()).into_bytes();
     signed.extend_from_slice(&bytes);
     let fingerprint = etag_of(&signed);
 

@@ -5,6 +5,7 @@
 //! [`state::blocking`] so no blocking call runs on an async worker.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod conventions;

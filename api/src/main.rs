@@ -18,6 +18,19 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::HashToken => {
+            let mut token = String::new();
+            match std::io::stdin().read_line(&mut token) {
+                Ok(n) if n > 0 && !token.trim().is_empty() => {
+                    println!("{}", gluster_tasks::auth::hash_token(token.trim()));
+                    ExitCode::SUCCESS
+                }
+                _ => {
+                    eprintln!("gluster-tasks hash-token: give the token on stdin");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Serve(args) => {
             env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
                 .init();

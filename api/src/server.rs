@@ -1,6 +1,7 @@
 //! `gluster-tasks serve`: settings, state, scheduler threads and the HTTP server.
 
 use crate::app;
+use crate::auth::{hash_token, Role, TokenSettings};
 use crate::cli::ServeArgs;
 use crate::config::{ClusterSettings, ConfigError, HostSettings, Settings};
 use crate::state::AppState;
@@ -11,6 +12,7 @@ use scheduler::{ClusterContext, Operations, Scheduler, SystemClock};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use thiserror::Error;
+use uuid::Uuid;
 
 /// The service could not start.
 #[derive(Debug, Error)]
@@ -51,6 +53,18 @@ pub fn demo_cluster(exe: &Path, state_file: &Path, task_secs: f64) -> ClusterSet
     }
 }
 
+/// The demo's operator token: `--demo-token` / `GLUSTER_TASKS_DEMO_TOKEN`, or one made up for
+/// this process.
+pub fn demo_token(args: &ServeArgs) -> String {
+    static GENERATED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    match &args.demo_token {
+        Some(t) => t.clone(),
+        None => GENERATED
+            .get_or_init(|| format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple()))
+            .clone(),
+    }
+}
+
 /// Settings from defaults, file, environment and flags; for `--demo`, also the data directory
 /// (a temporary one is removed when the returned guard drops).
 pub fn settings(args: &ServeArgs) -> Result<(Settings, Option<tempfile::TempDir>), ServerError> {
@@ -88,6 +102,12 @@ pub fn settings(args: &ServeArgs) -> Result<(Settings, Option<tempfile::TempDir>
         s.poll.active_interval_secs = 1.0;
         s.poll.idle_interval_secs = 2.0;
         s.poll.inventory_interval_secs = 10.0;
+        // The demo runs like production: with a token (printed at start).
+        s.tokens = vec![TokenSettings {
+            name: "demo".into(),
+            role: Role::Operator,
+            sha256: hash_token(&demo_token(args)),
+        }];
     }
     if let Some(b) = &args.bind {
         s.bind = b.clone();
@@ -128,6 +148,7 @@ pub fn state(settings: &Settings) -> Result<AppState, ServerError> {
         scheduler,
         replica: settings.replica(),
         retry_after_secs: settings.poll.active_interval_secs.ceil().max(1.0) as u64,
+        tokens: Arc::new(settings.tokens()?),
     })
 }
 
@@ -160,6 +181,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
             "demo: simulated cluster '{DEMO_CLUSTER}' (3 nodes), database {}",
             settings.database_url
         );
+        println!("demo: operator token (send it as Authorization: Bearer <token>):");
+        println!("export TOKEN={}", demo_token(&args));
     }
     let result = server.run().await;
     state.scheduler.shutdown();

@@ -19,6 +19,8 @@ pub struct AppState {
     pub replica: scheduler::Replica,
     /// `Retry-After` (seconds) on resources that are still changing: the active poll interval.
     pub retry_after_secs: u64,
+    /// The bearer tokens that may call the API (none: open, on loopback only).
+    pub tokens: Arc<crate::auth::Tokens>,
 }
 
 impl AppState {

@@ -1,6 +1,6 @@
 //! `POST /volumes/{volume_id}/rebalance`, `GET …/rebalance`, `POST …/rebalance/stop`.
 
-use crate::conventions::{cacheable_json, request_id_of};
+use crate::conventions::{cacheable_json, requester_of};
 use crate::dto::{job_href, JobDto, RebalanceRequest, TaskStatusDto};
 use crate::error::{ApiError, Problem};
 use crate::idempotency::IdempotencyKeyHeader;
@@ -38,12 +38,12 @@ pub async fn start_rebalance(
 ) -> Result<HttpResponse, ApiError> {
     let req: RebalanceRequest = optional_json(&body)?;
     let (ops, id) = (state.ops.clone(), path.into_inner());
-    let request_id = request_id_of(&http);
+    let requester = requester_of(&http);
     let options = RebalanceOptions {
         fix_layout: req.fix_layout,
         force: req.force,
     };
-    let rec = blocking(move || Ok(ops.start_rebalance(id, options, request_id)?)).await?;
+    let rec = blocking(move || Ok(ops.start_rebalance(id, options, requester)?)).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, job_href(rec.job.id)))
         .json(JobDto::from(&rec)))

@@ -1,6 +1,6 @@
 //! `POST /volumes/{volume_id}/bricks/remove` and its status, stop and commit.
 
-use crate::conventions::{cacheable_json, request_id_of};
+use crate::conventions::{cacheable_json, requester_of};
 use crate::dto::{
     job_href, JobDto, RemoveBrickStatusDto, RemoveBricksRequest, RemoveBricksSelection,
 };
@@ -45,7 +45,7 @@ pub async fn start_remove_bricks(
 ) -> Result<HttpResponse, ApiError> {
     let req: RemoveBricksRequest = required_json(&body, "\"bricks\"")?;
     let (ops, id) = (state.ops.clone(), path.into_inner());
-    let request_id = request_id_of(&http);
+    let requester = requester_of(&http);
     let opts = RemoveBricks {
         request: RemovalRequest {
             bricks: req.bricks,
@@ -55,7 +55,7 @@ pub async fn start_remove_bricks(
         },
         auto_commit: req.auto_commit,
     };
-    let outcome = blocking(move || Ok(ops.start_remove_brick(id, opts, request_id)?)).await?;
+    let outcome = blocking(move || Ok(ops.start_remove_brick(id, opts, requester)?)).await?;
     let (mut resp, rec) = match outcome {
         RemovalOutcome::Started(rec) => (HttpResponse::Accepted(), rec),
         RemovalOutcome::Removed(rec) => (HttpResponse::Ok(), rec),

@@ -323,6 +323,8 @@ pub struct Job {
     pub stale_since: Option<DateTime<Utc>>,
     /// The `X-Request-Id` of the API request that created the job (`None` for adopted tasks).
     pub request_id: Option<String>,
+    /// The name of the API token that created the job (`None` without tokens, or adopted).
+    pub initiator: Option<String>,
 }
 
 impl Job {
@@ -355,6 +357,7 @@ impl Job {
             polled_at: None,
             stale_since: None,
             request_id: None,
+            initiator: None,
         }
     }
 

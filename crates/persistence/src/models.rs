@@ -137,6 +137,7 @@ pub struct JobRow {
     pub polled_at: Option<NaiveDateTime>,
     pub stale_since: Option<NaiveDateTime>,
     pub request_id: Option<String>,
+    pub initiator: Option<String>,
 }
 
 impl JobRow {
@@ -161,6 +162,7 @@ impl JobRow {
             polled_at: j.polled_at.map(ts),
             stale_since: j.stale_since.map(ts),
             request_id: j.request_id.clone(),
+            initiator: j.initiator.clone(),
         })
     }
 
@@ -191,6 +193,7 @@ impl JobRow {
             polled_at: self.polled_at.map(utc),
             stale_since: self.stale_since.map(utc),
             request_id: self.request_id,
+            initiator: self.initiator,
         })
     }
 }

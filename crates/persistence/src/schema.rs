@@ -73,6 +73,7 @@ diesel::table! {
         polled_at -> Nullable<Timestamp>,
         stale_since -> Nullable<Timestamp>,
         request_id -> Nullable<Text>,
+        initiator -> Nullable<Text>,
     }
 }
 

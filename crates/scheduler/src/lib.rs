@@ -21,7 +21,7 @@ pub use clock::{Clock, SystemClock};
 pub use cluster::ClusterContext;
 pub use error::{OpError, PollError};
 pub use lease::{LeaseKeeper, Replica};
-pub use operations::Operations;
+pub use operations::{Operations, Requester};
 pub use poller::{ClusterPoller, CycleReport, PollerHandle, Scheduler};
 pub use removal::{RemovalOutcome, RemoveBricks};
 pub use settings::PollSettings;

@@ -17,6 +17,23 @@ pub struct Operations {
     clock: Arc<dyn Clock>,
 }
 
+/// Who asked for an operation, for the record of the job it creates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Requester {
+    /// The request's id (`X-Request-Id`).
+    pub request_id: Option<String>,
+    /// The name of the token the request came with.
+    pub initiator: Option<String>,
+}
+
+impl Requester {
+    /// Writes who asked onto `job`.
+    pub fn stamp(self, job: &mut Job) {
+        job.request_id = self.request_id;
+        job.initiator = self.initiator;
+    }
+}
+
 impl Operations {
     /// Operations over `store`, reaching clusters through `scheduler`.
     pub fn new(store: Store, scheduler: Arc<Scheduler>, clock: Arc<dyn Clock>) -> Self {
@@ -127,12 +144,12 @@ impl Operations {
     }
 
     /// Starts a rebalance: validates, writes a `pending` job, runs `rebalance … start`, records
-    /// the task id and moves the job to `running`. `request_id` is stored on the job.
+    /// the task id and moves the job to `running`. `requester` is recorded on the job.
     pub fn start_rebalance(
         &self,
         volume_id: Uuid,
         options: RebalanceOptions,
-        request_id: Option<String>,
+        requester: Requester,
     ) -> Result<JobRecord, OpError> {
         if options.fix_layout && options.force {
             return Err(DomainError::NotEligible(
@@ -162,7 +179,7 @@ impl Operations {
             },
             self.clock.now(),
         );
-        job.request_id = request_id;
+        requester.stamp(&mut job);
         self.insert_pending(&volume, &job)?;
 
         match cluster.driver.rebalance_start(&name, options) {

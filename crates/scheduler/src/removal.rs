@@ -156,13 +156,13 @@ impl Operations {
     }
 
     /// Starts a removal: with migration a task (`remove-brick … start`), without it an
-    /// immediate `remove-brick … force` whose job is on record as `succeeded`. `request_id` is
-    /// stored on the job.
+    /// immediate `remove-brick … force` whose job is on record as `succeeded`. `requester` is
+    /// recorded on the job.
     pub fn start_remove_brick(
         &self,
         volume_id: Uuid,
         opts: RemoveBricks,
-        request_id: Option<String>,
+        requester: crate::Requester,
     ) -> Result<RemovalOutcome, OpError> {
         let (cached, cluster) = self.volume(volume_id)?;
         if let Some(active) = self
@@ -194,7 +194,7 @@ impl Operations {
             params,
             self.now(),
         );
-        job.request_id = request_id;
+        requester.stamp(&mut job);
         self.insert_pending(&volume, &job)?;
         let answer = match plan.mode {
             RemovalMode::Migrate => cluster.driver.remove_brick_start(&name, &bricks),

@@ -1,5 +1,7 @@
--- Issue 7: the X-Request-Id of the request that created a job, and Idempotency-Key records.
+-- Issue 7: the X-Request-Id of the request that created a job and the token it came with, and
+-- Idempotency-Key records.
 ALTER TABLE jobs ADD COLUMN request_id TEXT;
+ALTER TABLE jobs ADD COLUMN initiator TEXT;
 -- One row per Idempotency-Key: the fingerprint of the request that first used it, and once it
 -- has been answered, that answer (replayed to every retry with the same key and request).
 CREATE TABLE idempotency_keys (
