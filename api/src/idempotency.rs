@@ -34,7 +34,12 @@ pub struct IdempotencyKeyHeader {
     /// same key with another request is a 422 `idempotency_key_reused`; a retry while the
     /// first request runs is a 409 `idempotency_in_progress`. 5xx answers are not kept. Keys
     /// are remembered for 24 hours.
-    #[param(rename = "Idempotency-Key")]
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[!-~]+$"
+    )]
     pub idempotency_key: Option<String>,
 }
 
