@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod clusters;
+pub mod events;
 pub mod health;
 pub mod jobs;
 pub mod rebalance;
@@ -28,7 +29,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(remove_bricks::commit_remove_bricks)
             .service(jobs::list_jobs)
             .service(jobs::get_job)
-            .service(jobs::cancel_job),
+            .service(jobs::cancel_job)
+            .service(events::job_events)
+            .service(events::events),
     )
     .service(health::healthz);
 }

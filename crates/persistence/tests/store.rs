@@ -97,6 +97,7 @@ conformance!(
     only_jobs_that_ended_before_the_cutoff_are_purged,
     an_idempotency_key_is_claimed_once_answered_then_replayed,
     an_abandoned_idempotency_claim_is_taken_over_and_old_keys_are_purged,
+    changes_are_listed_oldest_first_from_an_instant_and_filtered,
 );
 
 const CLUSTER: Uuid = Uuid::from_u128(7);
@@ -699,4 +700,40 @@ fn an_abandoned_idempotency_claim_is_taken_over_and_old_keys_are_purged(db: &Tes
         Claim::Mismatch,
         "younger keys stay"
     );
+}
+
+fn changes_are_listed_oldest_first_from_an_instant_and_filtered(db: &TestDb) {
+    let s = db.store();
+    setup(s);
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut on_a = job_on(1, 0);
+    let on_b = job_on(2, 10);
+    for j in [&on_a, &on_b] {
+        s.write(|c| jobs::insert(c, j, &j.initial_steps())).unwrap();
+    }
+    // a changes last.
+    on_a.transition(JobStatus::Running, t0 + Duration::seconds(20))
+        .unwrap();
+    s.write(|c| jobs::update(c, &on_a)).unwrap();
+    let ids = |since, filter: &JobFilter| -> Vec<Uuid> {
+        s.read(|c| jobs::changed_since(c, filter, since, 10))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.job.id)
+            .collect()
+    };
+    let all = JobFilter::default();
+    assert_eq!(ids(t0, &all), vec![on_b.id, on_a.id]);
+    assert_eq!(
+        ids(t0 + Duration::seconds(10), &all),
+        vec![on_b.id, on_a.id],
+        "inclusive"
+    );
+    assert_eq!(ids(t0 + Duration::seconds(11), &all), vec![on_a.id]);
+    assert!(ids(t0 + Duration::seconds(21), &all).is_empty());
+    let only_b = JobFilter {
+        volume_id: Some(Uuid::from_u128(2)),
+        ..JobFilter::default()
+    };
+    assert_eq!(ids(t0, &only_b), vec![on_b.id]);
 }

@@ -299,28 +299,7 @@ pub fn list(
     limit: i64,
     cursor: Option<&str>,
 ) -> Result<JobPage, PersistenceError> {
-    let mut q = jobs::table.select(JobRow::as_select()).into_boxed();
-    if let Some(s) = filter.status {
-        q = q.filter(jobs::status.eq(s.as_str()));
-    }
-    if let Some(k) = filter.kind {
-        q = q.filter(jobs::kind.eq(k.as_str()));
-    }
-    if let Some(v) = filter.volume_id {
-        q = q.filter(jobs::volume_id.eq(v.to_string()));
-    }
-    if let Some(c) = filter.cluster_id {
-        q = q.filter(jobs::cluster_id.eq(c.to_string()));
-    }
-    if let Some(o) = filter.origin {
-        q = q.filter(jobs::origin.eq(o.as_str()));
-    }
-    if let Some(at) = filter.created_after {
-        q = q.filter(jobs::created_at.ge(ts(at)));
-    }
-    if let Some(at) = filter.created_before {
-        q = q.filter(jobs::created_at.lt(ts(at)));
-    }
+    let mut q = filtered(filter).select(JobRow::as_select());
     if let Some(c) = cursor {
         let (at, id) = decode_cursor(c)?;
         q = q.filter(
@@ -345,6 +324,54 @@ pub fn list(
         items: load_records(conn, rows)?,
         next_cursor,
     })
+}
+
+/// The jobs `filter` selects, as a query to refine.
+fn filtered<'a>(
+    filter: &JobFilter,
+) -> jobs::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend> {
+    let mut q = jobs::table.into_boxed();
+    if let Some(s) = filter.status {
+        q = q.filter(jobs::status.eq(s.as_str()));
+    }
+    if let Some(k) = filter.kind {
+        q = q.filter(jobs::kind.eq(k.as_str()));
+    }
+    if let Some(v) = filter.volume_id {
+        q = q.filter(jobs::volume_id.eq(v.to_string()));
+    }
+    if let Some(c) = filter.cluster_id {
+        q = q.filter(jobs::cluster_id.eq(c.to_string()));
+    }
+    if let Some(o) = filter.origin {
+        q = q.filter(jobs::origin.eq(o.as_str()));
+    }
+    if let Some(at) = filter.created_after {
+        q = q.filter(jobs::created_at.ge(ts(at)));
+    }
+    if let Some(at) = filter.created_before {
+        q = q.filter(jobs::created_at.lt(ts(at)));
+    }
+    q
+}
+
+/// Jobs matching `filter` whose `updated_at` is at or after `since`, oldest change first, at
+/// most `limit`: what a change feed sends next. The caller skips the jobs it already sent for
+/// the same instant.
+pub fn changed_since(
+    conn: &mut DbConnection,
+    filter: &JobFilter,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<JobRecord>, PersistenceError> {
+    let q = filtered(filter)
+        .select(JobRow::as_select())
+        .filter(jobs::updated_at.ge(ts(since)));
+    let rows = q
+        .order((jobs::updated_at.asc(), jobs::id.asc()))
+        .limit(limit.clamp(1, 500))
+        .load(conn)?;
+    load_records(conn, rows)
 }
 
 /// Stamps the poll time on jobs whose state was just refreshed (which are then no longer stale).
