@@ -112,6 +112,8 @@ pub struct Settings {
     pub clusters: Vec<ClusterSettings>,
     /// Bearer tokens that may call the API; none: the API is open and listens on loopback only.
     pub tokens: Vec<crate::auth::TokenSettings>,
+    /// Serve HTTPS with this certificate and key (default: plain HTTP).
+    pub tls: Option<crate::tls::TlsSettings>,
 }
 
 impl Default for Settings {
@@ -123,6 +125,7 @@ impl Default for Settings {
             poll: PollFile::default(),
             clusters: Vec::new(),
             tokens: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -203,6 +206,18 @@ impl Settings {
                     self.clusters = serde_json::from_str(&value).map_err(|e| {
                         ConfigError::Invalid(format!("{key} must be a JSON list of clusters: {e}"))
                     })?
+                }
+                "TLS_CERT" | "TLS_KEY" => {
+                    let path = std::path::PathBuf::from(&value);
+                    let tls = self.tls.get_or_insert_with(|| crate::tls::TlsSettings {
+                        cert: path.clone(),
+                        key: path.clone(),
+                    });
+                    if name == "TLS_CERT" {
+                        tls.cert = path;
+                    } else {
+                        tls.key = path;
+                    }
                 }
                 "TOKENS" => {
                     self.tokens = serde_json::from_str(&value).map_err(|e| {

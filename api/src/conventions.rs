@@ -1,6 +1,7 @@
 //! Conventions applied to every response: the `X-Request-Id` header and the `instance` member
 //! of problem documents; `ETag`/`If-None-Match` and `Retry-After` for the pollable resources.
 
+use crate::error::ApiError;
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -42,7 +43,8 @@ pub fn accepted_request_id(given: Option<&str>) -> Option<String> {
 }
 
 /// Middleware: gives the request an id (the client's `X-Request-Id` or a new UUID), echoes it
-/// on the response, and fills `instance` (the request path) in problem+json bodies.
+/// on the response, fills `instance` (the request path) in problem+json bodies, and turns the
+/// plain-text errors of actix itself (a body over the size limit, for one) into problem+json.
 pub async fn request_id_and_instance(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -59,12 +61,29 @@ pub async fn request_id_and_instance(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if !is_problem {
+    let status = res.status();
+    if !(is_problem || status.is_client_error() || status.is_server_error()) {
         return Ok(res);
     }
     let (req, res) = res.into_parts();
-    let (head, body) = res.into_parts();
-    let bytes = body::to_bytes(body).await.unwrap_or_default();
+    let (mut head, body) = res.into_parts();
+    let mut bytes = body::to_bytes(body).await.unwrap_or_default();
+    if !is_problem {
+        let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+        let err = match status.as_u16() {
+            413 => ApiError::PayloadTooLarge(text),
+            500.. => ApiError::Internal(text),
+            _ => ApiError::BadRequest(text),
+        };
+        let mut problem = err.problem();
+        // Keep actix's status (415, 405, …); the code says what kind of problem it is.
+        problem.status = status.as_u16();
+        bytes = serde_json::to_vec(&problem).unwrap_or_default().into();
+        head.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+    }
     let filled = match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Ok(serde_json::Value::Object(mut doc)) => {
             doc.insert("instance".into(), path.into());

@@ -87,6 +87,9 @@ pub enum ApiError {
     #[error("gluster is unavailable")]
     GlusterUnavailable(String),
     /// 500: anything else; the cause is logged, never sent.
+    /// The request body is larger than the server accepts.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// No valid bearer token.
     #[error("{0}")]
     Unauthorized(String),
@@ -120,6 +123,7 @@ impl ApiError {
             ApiError::InvalidRequest(_) => "invalid_request",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::GlusterUnavailable(_) => "gluster_unavailable",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::IdempotencyKeyReused(_) => "idempotency_key_reused",
@@ -143,6 +147,7 @@ impl ApiError {
             ApiError::InvalidRequest(_) => "Invalid request",
             ApiError::BadRequest(_) => "Malformed request",
             ApiError::GlusterUnavailable(_) => "Gluster is unavailable",
+            ApiError::PayloadTooLarge(_) => "Request body too large",
             ApiError::Unauthorized(_) => "Authentication required",
             ApiError::Forbidden(_) => "Not allowed for this token",
             ApiError::IdempotencyKeyReused(_) => "Idempotency-Key already used for another request",
@@ -205,6 +210,7 @@ impl ResponseError for ApiError {
             | ApiError::InvalidRequest(_)
             | ApiError::IdempotencyKeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::GlusterUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -171,10 +171,18 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
         settings.poll.lease_secs
     );
     let for_workers = state.clone();
-    let server =
-        HttpServer::new(move || app::build(Some(for_workers.clone())).0).bind(&settings.bind)?;
+    let server = HttpServer::new(move || app::build(Some(for_workers.clone())).0);
+    let (server, scheme) = match &settings.tls {
+        Some(tls) => {
+            let config = crate::tls::server_config(tls).map_err(ConfigError::Invalid)?;
+            (server.bind_rustls_0_23(&settings.bind, config)?, "https")
+        }
+        None => (server.bind(&settings.bind)?, "http"),
+    };
     for addr in server.addrs() {
-        println!("gluster-tasks listening on http://{addr}/api/v1 (docs: http://{addr}/docs/)");
+        println!(
+            "gluster-tasks listening on {scheme}://{addr}/api/v1 (docs: {scheme}://{addr}/docs/)"
+        );
     }
     if args.demo {
         println!(

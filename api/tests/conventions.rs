@@ -345,3 +345,42 @@ async fn jobs_are_filtered_by_creation_time() {
     );
     assert_eq!((s, p["code"].clone()), (400, json!("bad_request")), "{p}");
 }
+
+#[actix_web::test]
+async fn oversized_bodies_and_shell_like_bricks_are_refused_as_problems() {
+    let env = env(30.0);
+    let app = test::init_service(app::build(Some(env.state.clone())).0).await;
+    let dist = volume!(app, "dist");
+    let big = format!("{{\"bricks\": [\"{}\"]}}", "a".repeat(70 * 1024));
+    let resp = test::call_service(
+        &app,
+        TestRequest::post()
+            .uri(&format!(
+                "/api/v1/volumes/{}/bricks/remove",
+                dist["id"].as_str().unwrap()
+            ))
+            .insert_header(("Content-Type", "application/json"))
+            .set_payload(big)
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status().as_u16(), 413);
+    assert_eq!(
+        resp.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    let p: Value = test::read_body_json(resp).await;
+    assert_eq!(p["code"], "payload_too_large", "{p}");
+    for brick in ["server1:/x;rm -rf /", "--mode=x", "server1:relative/path"] {
+        let (s, p) = call!(
+            app,
+            TestRequest::post()
+                .uri(&format!(
+                    "/api/v1/volumes/{}/bricks/remove",
+                    dist["id"].as_str().unwrap()
+                ))
+                .set_json(json!({ "bricks": [brick] }))
+        );
+        assert_eq!(s, 422, "{brick}: {p}");
+    }
+}

@@ -12,10 +12,12 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
 
 const LEASE_SECS: f64 = 2.0;
 
@@ -39,14 +41,6 @@ fn http(port: u16, method: &str, path: &str) -> (u16, Value) {
         .map(|(_, b)| serde_json::from_str(b).unwrap_or(Value::Null))
         .unwrap_or(Value::Null);
     (status, json)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
@@ -126,7 +120,7 @@ fn cluster(dir: &Path, name: &str) -> Value {
 }
 
 fn start_replica(db: &PgDb, clusters: &Value, log: &Path) -> Replica {
-    let port = free_port();
+    let port = common::free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_gluster-tasks"))
         .arg("serve")
         .env("GLUSTER_TASKS_BIND", format!("127.0.0.1:{port}"))

@@ -135,6 +135,15 @@ impl Env {
 }
 
 /// The service binary, which also runs the simulator.
+/// A TCP port on loopback that nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_gluster-tasks"))
 }
