@@ -139,13 +139,7 @@ async fn without_tokens_the_api_is_open() {
     let (s, _) = call!(app, TestRequest::get().uri("/api/v1/volumes"));
     assert_eq!(s, 200);
     let dist = volume!(app, "dist");
-    let (s, job) = call!(
-        app,
-        TestRequest::post().uri(&format!(
-            "/api/v1/volumes/{}/rebalance",
-            dist["id"].as_str().unwrap()
-        ))
-    );
+    let (s, job) = start_rebalance!(app, dist);
     assert_eq!(s, 202, "{job}");
     assert!(job["initiator"].is_null(), "{job}");
 }

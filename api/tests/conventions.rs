@@ -92,13 +92,7 @@ async fn jobs_and_statuses_carry_etags_and_retry_after_until_they_end() {
     let env = env(1.5);
     let app = test::init_service(app::build(Some(env.state.clone())).0).await;
     let dist = volume!(app, "dist");
-    let (s, job) = call!(
-        app,
-        TestRequest::post().uri(&format!(
-            "/api/v1/volumes/{}/rebalance",
-            dist["id"].as_str().unwrap()
-        ))
-    );
+    let (s, job) = start_rebalance!(app, dist);
     assert_eq!(s, 202);
     let uri = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
     let status_uri = format!("/api/v1/volumes/{}/rebalance", dist["id"].as_str().unwrap());
@@ -162,13 +156,7 @@ async fn cancel_stops_the_task_of_a_job_once() {
     let env = env(30.0);
     let app = test::init_service(app::build(Some(env.state.clone())).0).await;
     let dist = volume!(app, "dist");
-    let (_, job) = call!(
-        app,
-        TestRequest::post().uri(&format!(
-            "/api/v1/volumes/{}/rebalance",
-            dist["id"].as_str().unwrap()
-        ))
-    );
+    let (_, job) = start_rebalance!(app, dist);
     let cancel = format!("/api/v1/jobs/{}/cancel", job["id"].as_str().unwrap());
     let (s, stopped) = call!(app, TestRequest::post().uri(&cancel));
     assert_eq!(
@@ -221,13 +209,7 @@ async fn a_long_poll_waits_while_the_job_is_unchanged_and_answers_when_it_change
     let env = env(30.0);
     let app = test::init_service(app::build(Some(env.state.clone())).0).await;
     let dist = volume!(app, "dist");
-    let (_, job) = call!(
-        app,
-        TestRequest::post().uri(&format!(
-            "/api/v1/volumes/{}/rebalance",
-            dist["id"].as_str().unwrap()
-        ))
-    );
+    let (_, job) = start_rebalance!(app, dist);
     let uri = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
     let (s, p) = call!(app, TestRequest::get().uri(&format!("{uri}?wait=61")));
     assert_eq!(
@@ -306,13 +288,7 @@ async fn jobs_are_filtered_by_creation_time() {
     let env = env(30.0);
     let app = test::init_service(app::build(Some(env.state.clone())).0).await;
     let dist = volume!(app, "dist");
-    let (_, job) = call!(
-        app,
-        TestRequest::post().uri(&format!(
-            "/api/v1/volumes/{}/rebalance",
-            dist["id"].as_str().unwrap()
-        ))
-    );
+    let (_, job) = start_rebalance!(app, dist);
     let created = job["created_at"].as_str().unwrap();
     let ids = |page: &Value| -> Vec<String> {
         page["items"]

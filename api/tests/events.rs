@@ -74,13 +74,7 @@ async fn a_job_feed_sends_each_change_and_ends_with_the_job() {
     let env = env(4.0);
     let app = test::init_service(app::build(Some(env.state.clone())).0).await;
     let dist = volume!(app, "dist");
-    let (s, job) = call!(
-        app,
-        TestRequest::post().uri(&format!(
-            "/api/v1/volumes/{}/rebalance",
-            dist["id"].as_str().unwrap()
-        ))
-    );
+    let (s, job) = start_rebalance!(app, dist);
     assert_eq!(s, 202);
     let resp = test::call_service(
         &app,
@@ -139,13 +133,7 @@ async fn the_global_feed_filters_and_resumes_after_the_last_event_id() {
     let mut feed = resp.into_body().boxed();
     let mut started = Vec::new();
     for v in [&distrep, &dist] {
-        let (s, job) = call!(
-            app,
-            TestRequest::post().uri(&format!(
-                "/api/v1/volumes/{}/rebalance",
-                v["id"].as_str().unwrap()
-            ))
-        );
+        let (s, job) = start_rebalance!(app, v);
         assert_eq!(s, 202, "{job}");
         started.push(job);
     }

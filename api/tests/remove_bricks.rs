@@ -61,13 +61,7 @@ async fn migrate_then_commit_removes_the_brick_and_the_volume_says_a_commit_is_n
         "{p}"
     );
     // A rebalance cannot start meanwhile.
-    let (s, p) = call!(
-        app,
-        TestRequest::post().uri(&format!(
-            "/api/v1/volumes/{}/rebalance",
-            dist["id"].as_str().unwrap()
-        ))
-    );
+    let (s, p) = start_rebalance!(app, dist);
     assert_eq!((s, p["code"].clone()), (409, json!("task_active")));
 
     let waiting = wait_job!(app, job["id"].as_str().unwrap(), "awaiting_commit");

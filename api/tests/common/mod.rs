@@ -39,6 +39,19 @@ macro_rules! volume {
     }};
 }
 
+/// `POST /volumes/{id}/rebalance` (no body) for `$vol` as `volume!` returns it: `(status, body)`.
+macro_rules! start_rebalance {
+    ($app:expr, $vol:expr) => {
+        call!(
+            $app,
+            actix_web::test::TestRequest::post().uri(&format!(
+                "/api/v1/volumes/{}/rebalance",
+                $vol["id"].as_str().unwrap()
+            ))
+        )
+    };
+}
+
 /// Polls `GET /jobs/{id}` until the job's status is `$want` (20 s at most).
 macro_rules! wait_job {
     ($app:expr, $id:expr, $want:expr) => {{
