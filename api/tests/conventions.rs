@@ -204,6 +204,20 @@ async fn cancel_stops_the_task_of_a_job_once() {
     assert_eq!((s, p["code"].clone()), (404, json!("job_not_found")));
 }
 
+/// `GET {uri}?wait={secs}` with `If-None-Match: {tag}`: the raw response.
+macro_rules! long_poll {
+    ($app:expr, $uri:expr, $tag:expr, $secs:expr) => {
+        test::call_service(
+            &$app,
+            TestRequest::get()
+                .uri(&format!("{}?wait={}", $uri, $secs))
+                .insert_header(("If-None-Match", $tag.as_str()))
+                .to_request(),
+        )
+        .await
+    };
+}
+
 #[actix_web::test]
 async fn a_long_poll_waits_while_the_job_is_unchanged_and_answers_when_it_changes() {
     let env = env(30.0);
@@ -224,26 +238,13 @@ async fn a_long_poll_waits_while_the_job_is_unchanged_and_answers_when_it_change
     for n in 1..=3 {
         env.peer_knob(n, "up", false);
     }
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let (_, j) = call!(app, TestRequest::get().uri(&uri));
-        if j["stale_since"].is_string() {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "never stale: {j}");
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_job_until!(app, job["id"].as_str().unwrap(), "stale", |j: &Value| j
+        ["stale_since"]
+        .is_string());
     let resp = test::call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
     let tag = header(&resp, "etag").unwrap();
     let asked = std::time::Instant::now();
-    let unchanged = test::call_service(
-        &app,
-        TestRequest::get()
-            .uri(&format!("{uri}?wait=2"))
-            .insert_header(("If-None-Match", tag.as_str()))
-            .to_request(),
-    )
-    .await;
+    let unchanged = long_poll!(app, uri, tag, 2);
     assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
     assert!(
         asked.elapsed() >= std::time::Duration::from_millis(1900),
@@ -252,14 +253,7 @@ async fn a_long_poll_waits_while_the_job_is_unchanged_and_answers_when_it_change
 
     // A peer answers again: the waiting request returns with the new version.
     env.peer_knob(2, "up", true);
-    let changed = test::call_service(
-        &app,
-        TestRequest::get()
-            .uri(&format!("{uri}?wait=60"))
-            .insert_header(("If-None-Match", tag.as_str()))
-            .to_request(),
-    )
-    .await;
+    let changed = long_poll!(app, uri, tag, 60);
     assert_eq!(changed.status(), StatusCode::OK);
     assert_ne!(header(&changed, "etag").unwrap(), tag);
     let body: Value = test::read_body_json(changed).await;
@@ -271,14 +265,7 @@ async fn a_long_poll_waits_while_the_job_is_unchanged_and_answers_when_it_change
     let resp = test::call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
     let tag = header(&resp, "etag").unwrap();
     let asked = std::time::Instant::now();
-    let ended = test::call_service(
-        &app,
-        TestRequest::get()
-            .uri(&format!("{uri}?wait=60"))
-            .insert_header(("If-None-Match", tag.as_str()))
-            .to_request(),
-    )
-    .await;
+    let ended = long_poll!(app, uri, tag, 60);
     assert_eq!(ended.status(), StatusCode::NOT_MODIFIED);
     assert!(asked.elapsed() < std::time::Duration::from_secs(30));
 }

@@ -66,21 +66,6 @@ macro_rules! wait_cluster {
     }};
 }
 
-/// Waits until `cond` holds for the job as `GET /jobs/{id}` shows it.
-macro_rules! wait_job_until {
-    ($app:expr, $job:expr, $what:expr, $cond:expr) => {{
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let (_, j) = call!($app, TestRequest::get().uri(&job_uri($job)));
-            if $cond(&j) {
-                break j;
-            }
-            assert!(Instant::now() < deadline, "job never {}: {j}", $what);
-            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-        }
-    }};
-}
-
 /// The jobs of a volume.
 macro_rules! volume_jobs {
     ($app:expr, $vol:expr) => {{
@@ -279,10 +264,15 @@ async fn a_peer_whose_glusterd_is_down_is_passed_over() {
     // The live peers report "completed" without server1, whose process may still migrate: the
     // job is not called done while server1 is silent.
     let id = job["id"].as_str().unwrap();
-    let held = wait_job_until!(app, &job, "held for server1", |j: &Value| {
-        assert_eq!(j["status"], "running", "{j}");
-        j["reason"].as_str().is_some_and(|r| r.contains("server1"))
-    });
+    let held = wait_job_until!(
+        app,
+        job["id"].as_str().unwrap(),
+        "held for server1",
+        |j: &Value| {
+            assert_eq!(j["status"], "running", "{j}");
+            j["reason"].as_str().is_some_and(|r| r.contains("server1"))
+        }
+    );
     assert!(
         held["reason"].as_str().unwrap().contains("did not report"),
         "{held}"
@@ -325,8 +315,12 @@ async fn with_no_reachable_peer_the_cluster_says_so_and_jobs_keep_their_state_ma
     // One peer back: gluster answers again (nothing is stale), but the other two are silent.
     env.peer_knob(2, "up", true);
     let c = wait_cluster!(app, "reachable again", |c: &Value| c["reachable"] == true);
-    let held = wait_job_until!(app, &job, "fresh again", |j: &Value| j["stale_since"]
-        .is_null());
+    let held = wait_job_until!(
+        app,
+        job["id"].as_str().unwrap(),
+        "fresh again",
+        |j: &Value| j["stale_since"].is_null()
+    );
     assert_eq!(held["status"], "running", "{held}");
     let why = held["reason"].as_str().unwrap_or_default();
     assert!(

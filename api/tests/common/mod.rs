@@ -52,26 +52,39 @@ macro_rules! start_rebalance {
     };
 }
 
-/// Polls `GET /jobs/{id}` until the job's status is `$want` (20 s at most).
-macro_rules! wait_job {
-    ($app:expr, $id:expr, $want:expr) => {{
+/// Polls `GET /jobs/{id}` until `$cond` holds for the job (20 s at most); `$what` names the
+/// awaited state in the failure message.
+macro_rules! wait_job_until {
+    ($app:expr, $id:expr, $what:expr, $cond:expr) => {{
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         loop {
             let (_, j) = call!(
                 $app,
                 actix_web::test::TestRequest::get().uri(&format!("/api/v1/jobs/{}", $id))
             );
-            if j["status"] == $want {
+            if $cond(&j) {
                 break j;
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "job never became {}: {j}",
-                $want
+                "job never {}: {j}",
+                $what
             );
             actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     }};
+}
+
+/// Polls `GET /jobs/{id}` until the job's status is `$want` (20 s at most).
+macro_rules! wait_job {
+    ($app:expr, $id:expr, $want:expr) => {
+        wait_job_until!(
+            $app,
+            $id,
+            format!("became {}", $want),
+            |j: &serde_json::Value| j["status"] == $want
+        )
+    };
 }
 
 /// A running test environment; the scheduler stops when it drops.
