@@ -132,10 +132,11 @@ impl ClusterPoller {
         Ok(())
     }
 
-    /// Deletes the cluster's jobs that ended longer ago than the retention setting, and
-    /// `Idempotency-Key` records older than [`IDEMPOTENCY_KEY_RETENTION_HOURS`] (those are not
-    /// per cluster: whichever poller comes first purges them).
-    fn purge_ended_jobs(&self, now: DateTime<Utc>) -> Result<usize, PollError> {
+    /// Deletes what has outlived its retention: the cluster's jobs that ended longer ago than
+    /// `job_retention`, and `Idempotency-Key` records older than
+    /// [`IDEMPOTENCY_KEY_RETENTION_HOURS`] (not per cluster: whichever poller comes first purges
+    /// them). Returns the number of jobs purged.
+    fn purge_expired(&self, now: DateTime<Utc>) -> Result<usize, PollError> {
         let keys_before = now - chrono::Duration::hours(IDEMPOTENCY_KEY_RETENTION_HOURS);
         self.store
             .write(|c| idempotency::purge_older_than(c, keys_before))?;
@@ -198,7 +199,7 @@ impl ClusterPoller {
                 .write(|c| clusters::ensure(c, cid, &cname, now))?;
         }
         if self.inventory_due(now) {
-            report.purged = self.purge_ended_jobs(now)?;
+            report.purged = self.purge_expired(now)?;
             self.refresh_inventory(now)?;
             report.inventory_refreshed = true;
         }
