@@ -3,12 +3,12 @@
 use crate::auth;
 use crate::conventions;
 use crate::error::ApiError;
-use crate::idempotency;
 use crate::routes;
 use crate::state::AppState;
+use crate::{limits, methods};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{middleware, web, App, Error, HttpResponse};
+use actix_web::{middleware, web, App, Error};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -36,66 +36,98 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 )]
 struct ApiDoc;
 
-/// The OpenAPI document generated from the registered routes.
+/// The OpenAPI document generated from the registered routes: the protected ones
+/// ([`routes::protected`]) with the bearer scheme, the open ones ([`routes::open`]) without.
 pub fn spec() -> OpenApiDoc {
-    let mut doc = App::new()
+    let (_, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(routes::configure)
-        .split_for_parts()
-        .1;
+        .service(utoipa_actix_web::scope(routes::API_PREFIX).configure(routes::protected))
+        .split_for_parts();
     with_bearer_auth(&mut doc);
+    let (_, open) = App::new()
+        .into_utoipa_app()
+        .configure(routes::open)
+        .split_for_parts();
+    doc.merge(open);
+    with_body_answers(&mut doc);
     doc
 }
 
-/// Declares the bearer token scheme for every `/api/v1` operation, with its 401 (and, for
-/// writes, 403) answers; `/healthz` needs no token. The middleware is [`auth::require_token`].
-fn with_bearer_auth(doc: &mut OpenApiDoc) {
-    use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+/// A problem+json response for the document, with the shared `Problem` schema.
+fn problem_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+/// The answers [`limits::bounded_body`] and the body parser give every POST: 408 and 413,
+/// and 415 where the operation takes a body.
+fn with_body_answers(doc: &mut OpenApiDoc) {
+    for op in doc.paths.paths.values_mut().filter_map(|i| i.post.as_mut()) {
+        let takes_body = op.request_body.is_some();
+        let responses = &mut op.responses.responses;
+        responses.insert(
+            "408".into(),
+            problem_response("The request body did not arrive within `http.body_timeout_secs` (code `request_timeout`); the connection is closed"),
+        );
+        responses.insert(
+            "413".into(),
+            problem_response("The request body is larger than 64 KiB (code `payload_too_large`)"),
+        );
+        if takes_body {
+            responses.insert(
+                "415".into(),
+                problem_response(
+                    "A body that is not `application/json` (code `unsupported_media_type`)",
+                ),
+            );
+        }
+    }
+}
+
+/// Declares the bearer token scheme on every operation of `doc` (the protected routes), with
+/// its 401 answer and, where [`auth::required_role`] asks for an operator, its 403.
+fn with_bearer_auth(doc: &mut OpenApiDoc) {
+    use actix_web::http::Method;
+    use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
         SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
     );
-    let problem = |description: &str| {
-        RefOr::T(
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .build(),
-        )
-    };
     let bearer = vec![SecurityRequirement::new("bearer", Vec::<String>::new())];
-    for (path, item) in doc.paths.paths.iter_mut() {
-        let open = !path.starts_with("/api/v1/");
+    for item in doc.paths.paths.values_mut() {
         let ops = [
-            (&mut item.get, false),
-            (&mut item.post, true),
-            (&mut item.put, true),
-            (&mut item.delete, true),
-            (&mut item.patch, true),
+            (&mut item.get, Method::GET),
+            (&mut item.post, Method::POST),
+            (&mut item.put, Method::PUT),
+            (&mut item.delete, Method::DELETE),
+            (&mut item.patch, Method::PATCH),
         ];
-        for (op, writes) in ops {
+        for (op, method) in ops {
             let Some(op) = op.as_mut() else { continue };
-            if open {
-                continue;
-            }
             op.security = Some(bearer.clone());
             let responses = &mut op.responses.responses;
             responses.insert(
                 "401".into(),
-                problem("Tokens are configured and the request has no valid bearer token (code `unauthorized`)"),
+                problem_response("Tokens are configured and the request has no valid bearer token (code `unauthorized`)"),
             );
-            if writes {
+            if auth::required_role(&method) == auth::Role::Operator {
                 responses.insert(
                     "403".into(),
-                    problem("The token is a viewer's: it may only read (code `forbidden`)"),
+                    problem_response(
+                        "The token is a viewer's: it may only read (code `forbidden`)",
+                    ),
                 );
             }
         }
@@ -131,6 +163,7 @@ pub fn build(
     if let Some(state) = state {
         app = app.app_data(web::Data::new(state));
     }
+    let app = app.app_data(web::Data::new(methods::RouteMethods::of(&api)));
     // The spec and docs come before the /api/v1 scope, which would otherwise claim the path.
     let app = app
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api.clone()))
@@ -139,22 +172,15 @@ pub fn build(
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .into_app()
-        // Inside the request-id middleware: a replayed problem gets this request's `instance`.
-        .wrap(middleware::from_fn(idempotency::idempotent_posts))
-        // Before any key is claimed, after the request has its id.
-        .wrap(middleware::from_fn(auth::require_token))
+        // Before routing: every body is read within its deadline, whatever route it is for.
+        .wrap(middleware::from_fn(limits::bounded_body))
+        .wrap(middleware::from_fn(methods::head_as_get))
         .wrap(middleware::from_fn(conventions::request_id_and_instance))
         .wrap(middleware::Logger::new(
             "%a \"%r\" %s %b %Dms request_id=%{x-request-id}o",
         ))
-        .default_service(web::to(not_found));
+        .default_service(web::to(methods::no_route));
     (app, api)
-}
-
-async fn not_found() -> HttpResponse {
-    actix_web::ResponseError::error_response(&ApiError::RouteNotFound(
-        "no such resource; see /api/v1/openapi.json".into(),
-    ))
 }
 
 /// The OpenAPI document as YAML: what `openapi.yaml` must hold.

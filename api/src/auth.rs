@@ -1,9 +1,16 @@
 //! Bearer tokens. The config file lists tokens by name, role and SHA-256 hash (never the
-//! token itself). With tokens configured, every `/api/v1` request needs
-//! `Authorization: Bearer <token>`: a missing or unknown token is a 401, a `viewer` token on
-//! anything but a read is a 403. With no tokens configured the API is open, and the server
-//! refuses to listen on anything but loopback ([`check_exposure`]). `/healthz`, the OpenAPI
-//! document and the docs page are always open.
+//! token itself).
+//!
+//! Access is decided on the route actix matched, never on the request's path text:
+//! [`require_token`] wraps the `/api/v1` scope itself (see [`crate::routes::configure`]), so
+//! every request that the router sends into that scope, however its path is spelled, passes it
+//! before any handler runs. With tokens configured it needs `Authorization: Bearer <token>`: a
+//! missing or unknown token is a 401, and a request that is not a read ([`required_role`])
+//! needs an operator's token (a viewer gets a 403). The open endpoints are the ones registered
+//! outside that scope (`/healthz`, the OpenAPI document, the docs page), and the
+//! OpenAPI `security` section is derived from the same split. With no tokens configured the
+//! API is open, and the server refuses to listen on anything but loopback
+//! ([`check_exposure`]).
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -125,12 +132,17 @@ pub fn principal_of(req: &HttpRequest) -> Option<Principal> {
     req.extensions().get::<Principal>().cloned()
 }
 
-/// Paths that never need a token.
-fn is_open(path: &str) -> bool {
-    !path.starts_with("/api/v1/") || path == "/api/v1/openapi.json"
+/// The role a request on a protected route needs: a viewer may read (`GET`, and `HEAD`, which
+/// is served as `GET`); every other method, including any added later, needs an operator.
+pub fn required_role(method: &Method) -> Role {
+    if method == Method::GET || method == Method::HEAD {
+        Role::Viewer
+    } else {
+        Role::Operator
+    }
 }
 
-/// Middleware; see the module documentation.
+/// Middleware on the protected scope; see the module documentation.
 pub async fn require_token(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -141,9 +153,6 @@ pub async fn require_token(
     let Some(tokens) = tokens.filter(|t| !t.is_empty()) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    if is_open(req.path()) {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    }
     // The scheme is case-insensitive (RFC 9110).
     let presented = req
         .headers()
@@ -162,8 +171,7 @@ pub async fn require_token(
             .error_response(ApiError::Unauthorized(why.into()))
             .map_into_boxed_body());
     };
-    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if who.role == Role::Viewer && !reads {
+    if who.role == Role::Viewer && required_role(req.method()) == Role::Operator {
         return Ok(req
             .error_response(ApiError::Forbidden(format!(
                 "token {:?} is a viewer: it may only read",
@@ -209,6 +217,23 @@ mod tests {
             settings("b", Role::Operator, "same"),
         ];
         assert!(Tokens::new(&twice).is_err());
+    }
+
+    #[test]
+    fn only_reads_are_open_to_viewers() {
+        for (method, role) in [
+            (Method::GET, Role::Viewer),
+            (Method::HEAD, Role::Viewer),
+            (Method::POST, Role::Operator),
+            (Method::PUT, Role::Operator),
+            (Method::DELETE, Role::Operator),
+            (Method::PATCH, Role::Operator),
+            (Method::OPTIONS, Role::Operator),
+            (Method::TRACE, Role::Operator),
+            (Method::from_bytes(b"PURGE").unwrap(), Role::Operator),
+        ] {
+            assert_eq!(required_role(&method), role, "{method}");
+        }
     }
 
     #[test]

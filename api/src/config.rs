@@ -114,6 +114,8 @@ pub struct Settings {
     pub tokens: Vec<crate::auth::TokenSettings>,
     /// Serve HTTPS with this certificate and key (default: plain HTTP).
     pub tls: Option<crate::tls::TlsSettings>,
+    /// Limits on clients: body deadline, event streams, connections, shutdown.
+    pub http: crate::limits::HttpSettings,
 }
 
 impl Default for Settings {
@@ -126,6 +128,7 @@ impl Default for Settings {
             clusters: Vec::new(),
             tokens: Vec::new(),
             tls: None,
+            http: crate::limits::HttpSettings::default(),
         }
     }
 }
@@ -228,7 +231,18 @@ impl Settings {
                 }
                 // Read by the command line parser itself.
                 "CONFIG" | "DEMO_TASK_SECS" | "DEMO_TOKEN" | "DATA_DIR" => {}
-                _ => log::warn!("ignoring unknown variable {key}"),
+                other => {
+                    let known = match other.strip_prefix("HTTP_") {
+                        Some(setting) => self
+                            .http
+                            .apply_env(setting, &value)
+                            .map_err(ConfigError::Invalid)?,
+                        None => false,
+                    };
+                    if !known {
+                        log::warn!("ignoring unknown variable {key}");
+                    }
+                }
             }
         }
         Ok(())
@@ -242,6 +256,7 @@ impl Settings {
     /// Checks what serde cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         crate::auth::check_exposure(&self.bind, &self.tokens()?).map_err(ConfigError::Invalid)?;
+        self.http.validate().map_err(ConfigError::Invalid)?;
         let mut names = std::collections::HashSet::new();
         for c in &self.clusters {
             if !names.insert(c.name.as_str()) {

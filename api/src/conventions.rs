@@ -70,11 +70,7 @@ pub async fn request_id_and_instance(
     let mut bytes = body::to_bytes(body).await.unwrap_or_default();
     if !is_problem {
         let text = String::from_utf8_lossy(&bytes).trim().to_owned();
-        let err = match status.as_u16() {
-            413 => ApiError::PayloadTooLarge(text),
-            500.. => ApiError::Internal(text),
-            _ => ApiError::BadRequest(text),
-        };
+        let err = error_for_status(status.as_u16(), text);
         let mut problem = err.problem();
         // Keep actix's status (415, 405, …); the code says what kind of problem it is.
         problem.status = status.as_u16();
@@ -93,6 +89,28 @@ pub async fn request_id_and_instance(
     };
     let res = head.set_body(BoxBody::new(filled));
     Ok(ServiceResponse::new(req, res))
+}
+
+/// The problem that a plain-text error answer of actix (or of the docs page) stands for.
+fn error_for_status(status: u16, text: String) -> ApiError {
+    let text = if text.is_empty() {
+        actix_web::http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("error")
+            .to_owned()
+    } else {
+        text
+    };
+    match status {
+        404 => ApiError::RouteNotFound(text),
+        405 => ApiError::MethodNotAllowed(text),
+        408 => ApiError::RequestTimeout(text),
+        413 => ApiError::PayloadTooLarge(text),
+        415 => ApiError::UnsupportedMediaType(text),
+        500.. => ApiError::Internal(text),
+        _ => ApiError::BadRequest(text),
+    }
 }
 
 /// A strong validator of a JSON representation: FNV-1a over its bytes (stable across
@@ -167,6 +185,31 @@ mod tests {
         assert_eq!(accepted_request_id(Some("a b")), None);
         assert_eq!(accepted_request_id(Some("x\r\ny")), None);
         assert_eq!(accepted_request_id(Some(&"a".repeat(129))), None);
+    }
+
+    #[test]
+    fn plain_errors_get_the_code_of_their_status() {
+        for (status, code) in [
+            (400, "bad_request"),
+            (404, "not_found"),
+            (405, "method_not_allowed"),
+            (408, "request_timeout"),
+            (413, "payload_too_large"),
+            (415, "unsupported_media_type"),
+            (431, "bad_request"),
+            (500, "internal"),
+        ] {
+            assert_eq!(
+                error_for_status(status, String::new()).code(),
+                code,
+                "{status}"
+            );
+        }
+        assert_eq!(
+            error_for_status(404, String::new()).to_string(),
+            "Not Found",
+            "an empty text becomes the status's reason"
+        );
     }
 
     #[test]

@@ -86,10 +86,21 @@ pub enum ApiError {
     /// 503: gluster cannot be reached.
     #[error("gluster is unavailable")]
     GlusterUnavailable(String),
-    /// 500: anything else; the cause is logged, never sent.
-    /// The request body is larger than the server accepts.
+    /// 413: the request body is larger than the server accepts.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 405: the resource exists but does not answer this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// 408: the request body did not arrive in time.
+    #[error("{0}")]
+    RequestTimeout(String),
+    /// 415: a body that is not `application/json`.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 503: every event-stream slot is taken.
+    #[error("{0}")]
+    TooManyStreams(String),
     /// No valid bearer token.
     #[error("{0}")]
     Unauthorized(String),
@@ -102,6 +113,7 @@ pub enum ApiError {
     /// The first request with this `Idempotency-Key` is still being processed.
     #[error("{0}")]
     IdempotencyInProgress(String),
+    /// 500: anything else; the cause is logged, never sent.
     #[error("internal error")]
     Internal(String),
 }
@@ -124,6 +136,10 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::GlusterUnavailable(_) => "gluster_unavailable",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::RequestTimeout(_) => "request_timeout",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::TooManyStreams(_) => "too_many_streams",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::IdempotencyKeyReused(_) => "idempotency_key_reused",
@@ -148,6 +164,10 @@ impl ApiError {
             ApiError::BadRequest(_) => "Malformed request",
             ApiError::GlusterUnavailable(_) => "Gluster is unavailable",
             ApiError::PayloadTooLarge(_) => "Request body too large",
+            ApiError::MethodNotAllowed(_) => "Method not allowed",
+            ApiError::RequestTimeout(_) => "Request body timed out",
+            ApiError::UnsupportedMediaType(_) => "Unsupported media type",
+            ApiError::TooManyStreams(_) => "Too many event streams",
             ApiError::Unauthorized(_) => "Authentication required",
             ApiError::Forbidden(_) => "Not allowed for this token",
             ApiError::IdempotencyKeyReused(_) => "Idempotency-Key already used for another request",
@@ -211,6 +231,10 @@ impl ResponseError for ApiError {
             | ApiError::IdempotencyKeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyStreams(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::GlusterUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -232,6 +256,9 @@ impl ResponseError for ApiError {
             }
             ApiError::IdempotencyInProgress(_) => {
                 resp.insert_header((header::RETRY_AFTER, "1"));
+            }
+            ApiError::TooManyStreams(_) => {
+                resp.insert_header((header::RETRY_AFTER, "5"));
             }
             ApiError::Unauthorized(_) => {
                 resp.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"gluster-tasks\""));

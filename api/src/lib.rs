@@ -12,6 +12,8 @@ pub mod conventions;
 pub mod dto;
 pub mod error;
 pub mod idempotency;
+pub mod limits;
+pub mod methods;
 pub mod routes;
 pub mod server;
 pub mod state;

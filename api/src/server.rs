@@ -10,6 +10,7 @@ use gluster::{CliDriver, HostCommand};
 use persistence::{PersistenceError, Store};
 use scheduler::{ClusterContext, Operations, Scheduler, SystemClock};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use thiserror::Error;
 use uuid::Uuid;
@@ -149,6 +150,26 @@ pub fn state(settings: &Settings) -> Result<AppState, ServerError> {
         replica: settings.replica(),
         retry_after_secs: settings.poll.active_interval_secs.ceil().max(1.0) as u64,
         tokens: Arc::new(settings.tokens()?),
+        limits: crate::limits::Limits::new(&settings.http),
+    })
+}
+
+/// Resolves on the first SIGTERM or SIGINT, after telling the event streams to end (they
+/// would otherwise hold the graceful shutdown for its whole timeout).
+fn termination(
+    closing: Arc<AtomicBool>,
+) -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use actix_web::rt::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        let which = futures_util::future::select(Box::pin(term.recv()), Box::pin(int.recv())).await;
+        let name = match which {
+            futures_util::future::Either::Left(_) => "SIGTERM",
+            futures_util::future::Either::Right(_) => "SIGINT",
+        };
+        log::info!("{name}: shutting down (event streams end, requests in flight may finish)");
+        closing.store(true, Ordering::Release);
     })
 }
 
@@ -171,7 +192,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
         settings.poll.lease_secs
     );
     let for_workers = state.clone();
-    let server = HttpServer::new(move || app::build(Some(for_workers.clone())).0);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let server = HttpServer::new(move || app::build(Some(for_workers.clone())).0)
+        .workers(workers)
+        // actix counts connections per worker.
+        .max_connections(settings.http.max_connections.div_ceil(workers))
+        .shutdown_timeout(settings.http.shutdown_timeout_secs)
+        .shutdown_signal(termination(state.limits.closing.clone())?);
     let (server, scheme) = match &settings.tls {
         Some(tls) => {
             let config = crate::tls::server_config(tls).map_err(ConfigError::Invalid)?;

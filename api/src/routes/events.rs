@@ -6,6 +6,7 @@
 
 use crate::dto::JobDto;
 use crate::error::{ApiError, Problem};
+use crate::limits::StreamSlot;
 use crate::state::{blocking, AppState};
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -50,6 +51,17 @@ pub struct EventQuery {
     pub origin: Option<JobOrigin>,
 }
 
+/// How far ahead of this replica's clock an event id may be (another replica's clock).
+const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
+/// The change time a `Last-Event-ID` names, if it is one a feed can have sent: microseconds
+/// since the epoch, not before it and not after `now` (plus [`CLOCK_SKEW`]).
+fn resumable_event(id: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let micros = id.trim().parse::<i64>().ok()?;
+    let at = DateTime::from_timestamp_micros(micros)?;
+    (micros >= 0 && at <= now + CLOCK_SKEW).then_some(at)
+}
+
 /// One job as an SSE event.
 fn job_event(rec: &JobRecord) -> Result<Bytes, ApiError> {
     let data = serde_json::to_string(&JobDto::from(rec))
@@ -88,6 +100,7 @@ fn sse(
         (status = 400, description = "Malformed job id", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Every event-stream slot of this server is taken (code `too_many_streams`); retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/jobs/{job_id}/events")]
@@ -96,6 +109,7 @@ pub async fn job_events(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    let slot = state.limits.streams.take()?;
     let read = move |state: web::Data<AppState>| async move {
         let store = state.store.clone();
         blocking(move || Ok(store.read(|c| jobs::get(c, id))?)).await
@@ -104,6 +118,7 @@ pub async fn job_events(
         .await?
         .ok_or(ApiError::JobNotFound(id))?;
     struct Feed {
+        _slot: StreamSlot,
         state: web::Data<AppState>,
         next: Option<JobRecord>,
         last: Option<DateTime<Utc>>,
@@ -111,6 +126,7 @@ pub async fn job_events(
         done: bool,
     }
     let feed = Feed {
+        _slot: slot,
         state,
         next: Some(first),
         last: None,
@@ -119,7 +135,7 @@ pub async fn job_events(
     };
     let body = stream::unfold(feed, move |mut f| async move {
         loop {
-            if f.done {
+            if f.done || f.state.limits.is_closing() {
                 return None;
             }
             let rec = match f.next.take() {
@@ -159,8 +175,9 @@ pub async fn job_events(
     params(EventQuery, ("Last-Event-ID" = Option<String>, Header, description = "The `id` of the last event received: resume after it")),
     responses(
         (status = 200, description = "A `text/event-stream` of job changes (`event: job`, `data`: the job); it stays open", content_type = "text/event-stream", body = String),
-        (status = 400, description = "Malformed query or Last-Event-ID", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed query, or a Last-Event-ID that is not an event id this feed can have sent", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Every event-stream slot of this server is taken (code `too_many_streams`); retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/events")]
@@ -183,14 +200,15 @@ pub async fn events(
         Some(v) => Some(
             v.to_str()
                 .ok()
-                .and_then(|s| s.trim().parse::<i64>().ok())
-                .and_then(DateTime::from_timestamp_micros)
+                .and_then(|s| resumable_event(s, Utc::now()))
                 .ok_or_else(|| {
                     ApiError::BadRequest("Last-Event-ID must be an event id this feed sent".into())
                 })?,
         ),
     };
+    let slot = state.limits.streams.take()?;
     struct Feed {
+        _slot: StreamSlot,
         state: web::Data<AppState>,
         filter: JobFilter,
         /// Changes before this instant are never sent (the request's time, or after the
@@ -210,6 +228,7 @@ pub async fn events(
         None => Utc::now(),
     };
     let feed = Feed {
+        _slot: slot,
         state,
         filter,
         start,
@@ -226,7 +245,7 @@ pub async fn events(
                 let event = job_event(&rec).unwrap_or_else(|e| error_event(&e));
                 return Some((Ok(event), f));
             }
-            if f.done {
+            if f.done || f.state.limits.is_closing() {
                 return None;
             }
             let from = f.start.max(f.newest - LOOKBACK);
@@ -263,4 +282,32 @@ pub async fn events(
         }
     });
     Ok(sse(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ids_a_feed_can_have_sent_resume_it() {
+        let now = DateTime::from_timestamp_micros(1_780_000_000_000_000).unwrap();
+        let micros = |d: DateTime<Utc>| d.timestamp_micros().to_string();
+        assert_eq!(resumable_event(&micros(now), now), Some(now));
+        assert_eq!(
+            resumable_event(" 0 ", now),
+            DateTime::from_timestamp_micros(0)
+        );
+        let skewed = now + chrono::Duration::minutes(4);
+        assert_eq!(resumable_event(&micros(skewed), now), Some(skewed));
+        for bad in [
+            "253402300800000000",
+            &micros(now + chrono::Duration::minutes(6)),
+            "-1",
+            "9223372036854775807",
+            "12abc",
+            "",
+        ] {
+            assert_eq!(resumable_event(bad, now), None, "{bad:?}");
+        }
+    }
 }

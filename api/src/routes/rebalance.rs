@@ -36,7 +36,7 @@ pub async fn start_rebalance(
     path: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let req: RebalanceRequest = optional_json(&body)?;
+    let req: RebalanceRequest = optional_json(&http, &body)?;
     let (ops, id) = (state.ops.clone(), path.into_inner());
     let requester = requester_of(&http);
     let options = RebalanceOptions {

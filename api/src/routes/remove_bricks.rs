@@ -43,7 +43,7 @@ pub async fn start_remove_bricks(
     path: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let req: RemoveBricksRequest = required_json(&body, "\"bricks\"")?;
+    let req: RemoveBricksRequest = required_json(&http, &body, "\"bricks\"")?;
     let (ops, id) = (state.ops.clone(), path.into_inner());
     let requester = requester_of(&http);
     let opts = RemoveBricks {
@@ -112,11 +112,12 @@ pub async fn remove_bricks_status(
 )]
 #[post("/volumes/{volume_id}/bricks/remove/stop")]
 pub async fn stop_remove_bricks(
+    http: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let sel: RemoveBricksSelection = optional_json(&body)?;
+    let sel: RemoveBricksSelection = optional_json(&http, &body)?;
     let (ops, id) = (state.ops.clone(), path.into_inner());
     let (rec, _) = blocking(move || Ok(ops.stop_remove_brick(id, sel.bricks.as_deref())?)).await?;
     Ok(HttpResponse::Ok().json(RemoveBrickStatusDto::from(&rec)))
@@ -140,11 +141,12 @@ pub async fn stop_remove_bricks(
 )]
 #[post("/volumes/{volume_id}/bricks/remove/commit")]
 pub async fn commit_remove_bricks(
+    http: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let sel: RemoveBricksSelection = optional_json(&body)?;
+    let sel: RemoveBricksSelection = optional_json(&http, &body)?;
     let (ops, id) = (state.ops.clone(), path.into_inner());
     let rec = blocking(move || Ok(ops.commit_remove_brick(id, sel.bricks.as_deref())?)).await?;
     Ok(HttpResponse::Ok().json(JobDto::from(&rec)))
