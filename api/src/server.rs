@@ -197,6 +197,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
         .workers(workers)
         // actix counts connections per worker.
         .max_connections(settings.http.max_connections.div_ceil(workers))
+        // A client that closes its side is gone: its event stream (and the stream's slot) ends
+        // at once instead of at the next write, up to a keep-alive interval later.
+        .h1_allow_half_closed(false)
         .shutdown_timeout(settings.http.shutdown_timeout_secs)
         .shutdown_signal(termination(state.limits.closing.clone())?);
     let (server, scheme) = match &settings.tls {
