@@ -10,6 +10,7 @@ mod models;
 pub mod repo;
 pub mod schema;
 pub mod store;
+pub mod test_postgres;
 
 pub use connection::{Backend, DbConnection};
 pub use error::PersistenceError;

@@ -464,6 +464,9 @@ impl ClusterPoller {
                 }
                 None => fresh.job.reason.clone(),
             };
+            // A removal that now waits for its commit says why in the same write, so no reader
+            // ever sees it waiting without a reason.
+            let reason = awaiting_commit_reason(&fresh).or(reason);
             if reason != fresh.job.reason {
                 fresh.job.reason = reason;
                 jobs::update(c, &fresh.job)?;
@@ -593,10 +596,7 @@ impl ClusterPoller {
                 }
             };
         }
-        let reason = match blocker {
-            Some(why) => Some(format!("waiting for a commit decision: {why}")),
-            None => Some("migration complete; commit to remove the bricks".to_owned()),
-        };
+        let reason = awaiting_commit_reason(&rec);
         self.set_reason(&mut rec, reason)
     }
 
@@ -831,6 +831,19 @@ impl Scheduler {
                 let _ = t.join();
             }
         }
+    }
+}
+
+/// Why a removal job waiting for its commit waits: `None` for any other job, and for one that
+/// auto-commit is about to commit.
+fn awaiting_commit_reason(rec: &JobRecord) -> Option<String> {
+    if rec.job.kind != TaskKind::RemoveBrick || rec.job.status != JobStatus::AwaitingCommit {
+        return None;
+    }
+    match commit_blocker(rec.job.task_status, &rec.nodes) {
+        Some(why) => Some(format!("waiting for a commit decision: {why}")),
+        None if rec.job.params.auto_commit => None,
+        None => Some("migration complete; commit to remove the bricks".to_owned()),
     }
 }
 
