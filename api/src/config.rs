@@ -106,6 +106,8 @@ pub struct Settings {
     pub database_url: String,
     /// Connections in the pool.
     pub pool_size: u32,
+    /// SQLite: seconds a write waits for another connection's lock before it is refused (503).
+    pub busy_timeout_secs: f64,
     /// Poller timing.
     pub poll: PollFile,
     /// The clusters to manage.
@@ -124,6 +126,7 @@ impl Default for Settings {
             bind: "127.0.0.1:8080".to_owned(),
             database_url: "sqlite:gluster-tasks.db".to_owned(),
             pool_size: 8,
+            busy_timeout_secs: 10.0,
             poll: PollFile::default(),
             clusters: Vec::new(),
             tokens: Vec::new(),
@@ -175,6 +178,7 @@ impl Settings {
                         ConfigError::Invalid(format!("{key}={value:?} is not a number"))
                     })?
                 }
+                "BUSY_TIMEOUT_SECS" => self.busy_timeout_secs = secs(&value)?,
                 "POLL_ACTIVE_INTERVAL_SECS" => self.poll.active_interval_secs = secs(&value)?,
                 "POLL_IDLE_INTERVAL_SECS" => self.poll.idle_interval_secs = secs(&value)?,
                 "POLL_INVENTORY_INTERVAL_SECS" => self.poll.inventory_interval_secs = secs(&value)?,
@@ -278,6 +282,14 @@ impl Settings {
                 )));
             }
         }
+        if !(self.busy_timeout_secs.is_finite()
+            && self.busy_timeout_secs > 0.0
+            && self.busy_timeout_secs <= 3600.0)
+        {
+            return Err(ConfigError::Invalid(
+                "busy_timeout_secs must be more than 0 and at most 3600".to_owned(),
+            ));
+        }
         let p = &self.poll;
         for (name, v) in [
             ("active_interval_secs", p.active_interval_secs),
@@ -337,6 +349,18 @@ impl Settings {
     /// This process's identity among replicas sharing the database, with the lease length.
     pub fn replica(&self) -> scheduler::Replica {
         scheduler::Replica::this_process(Duration::from_secs_f64(self.poll.lease_secs))
+    }
+
+    /// How long `/readyz` accepts since a configured cluster last answered: three idle poll
+    /// intervals plus one CLI timeout (a cycle that waited for a slow host).
+    pub fn ready_window(&self) -> chrono::Duration {
+        let secs = 3.0 * self.poll.idle_interval_secs + self.poll.gluster_timeout_secs;
+        chrono::Duration::milliseconds((secs * 1000.0) as i64)
+    }
+
+    /// SQLite's busy timeout.
+    pub fn busy_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.busy_timeout_secs)
     }
 
     /// The CLI call timeout.

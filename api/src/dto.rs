@@ -535,12 +535,21 @@ pub struct RebalanceRequest {
     pub force: bool,
 }
 
-/// Health of the service.
+/// Liveness of the service.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok` when the database answers.
+    /// `ok`: the process answers.
     pub status: String,
     /// This replica's id (as `polled_by` on `GET /clusters` names it).
+    pub replica: String,
+}
+
+/// Readiness of the service.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready`: the store takes writes and a configured cluster answered recently.
+    pub status: String,
+    /// This replica's id.
     pub replica: String,
 }
 

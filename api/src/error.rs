@@ -34,6 +34,9 @@ pub struct Problem {
     /// Link to that job.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_href: Option<String>,
+    /// Why the service is not ready (`GET /readyz`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
     /// The path of the request this problem occurred on (filled in for every response).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
@@ -98,6 +101,13 @@ pub enum ApiError {
     /// 415: a body that is not `application/json`.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 503: the database cannot take the request now (locked past its busy timeout, disk
+    /// full, read-only); the cause is logged, never sent.
+    #[error("the store is unavailable")]
+    StoreUnavailable(String),
+    /// 503: the service cannot do its work now (`GET /readyz`); the reasons say why.
+    #[error("not ready: {}", .0.join("; "))]
+    NotReady(Vec<String>),
     /// 503: every event-stream slot is taken.
     #[error("{0}")]
     TooManyStreams(String),
@@ -140,6 +150,8 @@ impl ApiError {
             ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::TooManyStreams(_) => "too_many_streams",
+            ApiError::StoreUnavailable(_) => "store_unavailable",
+            ApiError::NotReady(_) => "not_ready",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::IdempotencyKeyReused(_) => "idempotency_key_reused",
@@ -168,6 +180,8 @@ impl ApiError {
             ApiError::RequestTimeout(_) => "Request body timed out",
             ApiError::UnsupportedMediaType(_) => "Unsupported media type",
             ApiError::TooManyStreams(_) => "Too many event streams",
+            ApiError::StoreUnavailable(_) => "The store is unavailable",
+            ApiError::NotReady(_) => "Not ready",
             ApiError::Unauthorized(_) => "Authentication required",
             ApiError::Forbidden(_) => "Not allowed for this token",
             ApiError::IdempotencyKeyReused(_) => "Idempotency-Key already used for another request",
@@ -196,6 +210,12 @@ impl ApiError {
                 None,
                 None,
             ),
+            ApiError::StoreUnavailable(_) => (
+                "the database cannot take the request now; nothing was changed, try again later"
+                    .to_owned(),
+                None,
+                None,
+            ),
             other => (other.to_string(), None, None),
         };
         Problem {
@@ -207,6 +227,10 @@ impl ApiError {
             gluster_message,
             job_href: job_id.map(|j| format!("/api/v1/jobs/{j}")),
             job_id,
+            reasons: match self {
+                ApiError::NotReady(reasons) => reasons.clone(),
+                _ => Vec::new(),
+            },
             // Filled in by the request middleware, which knows the path.
             instance: None,
         }
@@ -234,7 +258,11 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyStreams(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyStreams(_)
+            | ApiError::StoreUnavailable(_)
+            | ApiError::NotReady(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::GlusterUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -246,6 +274,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Internal(cause) => log::error!("internal error: {cause}"),
             ApiError::GlusterUnavailable(cause) => log::warn!("gluster unavailable: {cause}"),
+            ApiError::StoreUnavailable(cause) => log::warn!("store unavailable: {cause}"),
             _ => {}
         }
         let mut resp = HttpResponse::build(self.status_code());
@@ -259,6 +288,9 @@ impl ResponseError for ApiError {
             }
             ApiError::TooManyStreams(_) => {
                 resp.insert_header((header::RETRY_AFTER, "5"));
+            }
+            ApiError::StoreUnavailable(_) | ApiError::NotReady(_) => {
+                resp.insert_header((header::RETRY_AFTER, "2"));
             }
             ApiError::Unauthorized(_) => {
                 resp.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"gluster-tasks\""));
@@ -299,6 +331,7 @@ impl From<OpError> for ApiError {
             }
             OpError::GlusterUnavailable(m) => ApiError::GlusterUnavailable(m),
             OpError::CommitRefused(m) => ApiError::CommitRefused(m),
+            OpError::Persistence(p) if p.is_unavailable() => ApiError::StoreUnavailable(p.to_string()),
             OpError::ClusterNotConfigured(_) | OpError::Persistence(_) => {
                 ApiError::Internal(e.to_string())
             }
@@ -312,6 +345,7 @@ impl From<PersistenceError> for ApiError {
             PersistenceError::InvalidCursor => {
                 ApiError::BadRequest("the cursor is not one this service issued".into())
             }
+            PersistenceError::Unavailable(cause) => ApiError::StoreUnavailable(cause),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -333,6 +367,7 @@ mod tests {
         for e in [
             ApiError::Internal(secret.into()),
             ApiError::GlusterUnavailable(secret.into()),
+            ApiError::StoreUnavailable(secret.into()),
         ] {
             let p = e.problem();
             assert!(p.status >= 500);

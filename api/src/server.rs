@@ -122,7 +122,11 @@ pub fn settings(args: &ServeArgs) -> Result<(Settings, Option<tempfile::TempDir>
 
 /// Opens the store and builds the clusters, scheduler and operations (no threads yet).
 pub fn state(settings: &Settings) -> Result<AppState, ServerError> {
-    let store = Store::open(&settings.database_url, settings.pool_size)?;
+    let store = Store::open_with(
+        &settings.database_url,
+        settings.pool_size,
+        settings.busy_timeout(),
+    )?;
     let clusters = settings
         .clusters
         .iter()
@@ -151,6 +155,7 @@ pub fn state(settings: &Settings) -> Result<AppState, ServerError> {
         retry_after_secs: settings.poll.active_interval_secs.ceil().max(1.0) as u64,
         tokens: Arc::new(settings.tokens()?),
         limits: crate::limits::Limits::new(&settings.http),
+        ready_window: settings.ready_window(),
     })
 }
 

@@ -21,6 +21,8 @@ pub struct AppState {
     pub retry_after_secs: u64,
     /// The bearer tokens that may call the API (none: open, on loopback only).
     pub tokens: Arc<crate::auth::Tokens>,
+    /// `GET /readyz` fails when no configured cluster answered a poll for this long.
+    pub ready_window: chrono::Duration,
     /// Body deadline, event-stream slots and the shutdown flag.
     pub limits: crate::limits::Limits,
 }

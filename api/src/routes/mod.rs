@@ -61,5 +61,5 @@ pub fn protected(cfg: &mut ServiceConfig) {
 /// The routes anyone who reaches the port may call (besides the OpenAPI document and the docs
 /// page, which [`crate::app::build`] serves).
 pub fn open(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz);
+    cfg.service(health::healthz).service(health::readyz);
 }

@@ -51,6 +51,20 @@ impl Backend {
     }
 }
 
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// Opens connections of one backend for r2d2, with SQLite's per-connection settings.
 #[derive(Debug, Clone)]
 pub struct Manager {
@@ -78,6 +92,14 @@ impl Manager {
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The file or server, for messages: a PostgreSQL URL's password is left out.
+    pub fn display_target(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => self.target.clone(),
+            Backend::Postgres => without_password(&self.target),
+        }
     }
 }
 
@@ -114,5 +136,20 @@ impl ManageConnection for Manager {
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_never_show_a_password() {
+        assert_eq!(
+            without_password("postgres://gt:s3cret@db:5432/x"),
+            "postgres://gt:***@db:5432/x"
+        );
+        assert_eq!(without_password("postgres://gt@db/x"), "postgres://gt@db/x");
+        assert_eq!(without_password("postgres://db/x"), "postgres://db/x");
     }
 }

@@ -29,6 +29,21 @@ pub enum PersistenceError {
     /// No connection could be had from the pool.
     #[error("database pool: {0}")]
     Pool(String),
+    /// The database cannot take the write (or read) now: locked past the busy timeout, disk
+    /// full, read-only, an I/O error, the connection lost. Retrying later may succeed.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// The database could not be opened at start.
+    #[error("cannot open the database {target}: {cause}")]
+    Open {
+        /// The file (SQLite) or the URL without its password (PostgreSQL).
+        target: String,
+        /// Why.
+        cause: String,
+    },
+    /// Another process already serves from this SQLite file.
+    #[error("{0}")]
+    InUse(String),
     /// Any other database error.
     #[error("database: {0}")]
     Database(diesel::result::Error),
@@ -52,14 +67,67 @@ impl From<diesel::result::Error> for PersistenceError {
                     PersistenceError::Duplicate(info.message().to_owned())
                 }
             }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, ref info) => {
+                PersistenceError::Unavailable(info.message().to_owned())
+            }
+            Error::DatabaseError(_, ref info) if is_transient(info.message()) => {
+                PersistenceError::Unavailable(info.message().to_owned())
+            }
             other => PersistenceError::Database(other),
         }
     }
 }
 
+/// Whether a database's error message says it cannot take the statement now, for a reason
+/// that passes (SQLite's and PostgreSQL's own wording).
+fn is_transient(message: &str) -> bool {
+    const TRANSIENT: [&str; 9] = [
+        "database is locked",
+        "database table is locked",
+        "database or disk is full",
+        "readonly database",
+        "disk I/O error",
+        "unable to open database file",
+        "could not extend file",
+        "No space left on device",
+        "read-only transaction",
+    ];
+    TRANSIENT.iter().any(|t| message.contains(t))
+}
+
 impl From<r2d2_error::PoolError> for PersistenceError {
     fn from(e: r2d2_error::PoolError) -> Self {
-        PersistenceError::Pool(e.to_string())
+        // No connection within the pool's timeout: every connection is busy, or none can be
+        // opened now. Either passes.
+        PersistenceError::Unavailable(e.to_string())
+    }
+}
+
+impl PersistenceError {
+    /// Whether retrying later may succeed (the request itself was fine).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, PersistenceError::Unavailable(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_database_errors_are_unavailable() {
+        for m in [
+            "database is locked",
+            "database or disk is full",
+            "attempt to write a readonly database",
+            "disk I/O error",
+            "could not extend file \"base/1/2\": No space left on device",
+        ] {
+            assert!(is_transient(m), "{m}");
+        }
+        for m in ["no such table: jobs", "UNIQUE constraint failed: jobs.id", "syntax error"] {
+            assert!(!is_transient(m), "{m}");
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod error;
 mod models;
 pub mod repo;
 pub mod schema;
+mod sqlite_owner;
 pub mod store;
 pub mod test_postgres;
 

@@ -2,7 +2,8 @@
 
 use crate::connection::{Backend, DbConnection, Manager};
 use crate::PersistenceError;
-use diesel::r2d2::{Pool, PooledConnection};
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::sync::{Arc, Mutex};
@@ -10,6 +11,12 @@ use std::time::Duration;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// How long a SQLite statement waits for another connection's lock before giving up, unless
+/// [`Store::open_with`] says otherwise.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a caller waits for a free connection of the pool.
+const POOL_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The PostgreSQL advisory lock key held while migrations run (any constant unique to us).
 const MIGRATION_LOCK_KEY: i64 = 0x6774_6173_6b73; // "gtasks"
@@ -36,6 +43,8 @@ pub struct Store {
     /// SQLite allows one writer: writes in this process take turns here instead of failing with
     /// SQLITE_BUSY when a read transaction upgrades to a write.
     sqlite_writer: Arc<Mutex<()>>,
+    /// SQLite: this process's exclusive hold on the file ([`crate::sqlite_owner`]).
+    _owner: Option<Arc<crate::sqlite_owner::Owner>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -48,21 +57,55 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Opens a pool of `pool_size` connections to `url` and applies pending migrations.
+    ///
+    /// Fails at once, naming the file or server and the cause, when the database cannot be
+    /// opened (a SQLite file's missing directory is created first), and when another process
+    /// already serves from the same SQLite file.
     pub fn open(url: &str, pool_size: u32) -> Result<Self, PersistenceError> {
-        let manager = Manager::new(url, Duration::from_secs(10))?;
+        Self::open_with(url, pool_size, BUSY_TIMEOUT)
+    }
+
+    /// [`Store::open`] with SQLite's busy timeout: how long a statement waits for another
+    /// connection's lock (a write waits this long for the write lock) before it is refused.
+    pub fn open_with(
+        url: &str,
+        pool_size: u32,
+        busy_timeout: Duration,
+    ) -> Result<Self, PersistenceError> {
+        let manager = Manager::new(url, busy_timeout)?;
         let backend = manager.backend();
+        let owner = match manager.sqlite_path() {
+            Some(path) => {
+                let path = std::path::Path::new(path);
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| PersistenceError::Open {
+                        target: path.display().to_string(),
+                        cause: format!("cannot create its directory {}: {e}", dir.display()),
+                    })?;
+                }
+                Some(crate::sqlite_owner::own(path)?)
+            }
+            None => None,
+        };
+        // One connection first, so a database that cannot be opened is one clear error now
+        // rather than the pool's retries until its timeout.
+        manager.connect().map_err(|e| PersistenceError::Open {
+            target: manager.display_target(),
+            cause: e.to_string(),
+        })?;
         let migrate_lock = manager
             .sqlite_path()
             .map(|p| std::path::PathBuf::from(format!("{p}.migrate-lock")));
         let pool = Pool::builder()
             .max_size(pool_size.max(1))
-            .connection_timeout(Duration::from_secs(15))
+            .connection_timeout(POOL_TIMEOUT)
             .build(manager)
             .map_err(|e| PersistenceError::Pool(e.to_string()))?;
         let store = Store {
             pool,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
+            _owner: owner,
         };
         store.migrate(migrate_lock.as_deref())?;
         Ok(store)
@@ -132,7 +175,10 @@ impl Store {
         f(&mut conn)
     }
 
-    /// Runs `f` in one transaction: all of it is written, or none.
+    /// Runs `f` in one transaction: all of it is written, or none. On SQLite the transaction
+    /// takes the write lock first (`BEGIN IMMEDIATE`), waiting up to [`BUSY_TIMEOUT`] for
+    /// another process's writer; a deferred transaction that reads, then writes, would fail at
+    /// once instead of waiting. Still locked after that: [`PersistenceError::Unavailable`].
     pub fn write<T>(
         &self,
         f: impl FnOnce(&mut DbConnection) -> Result<T, PersistenceError>,
@@ -140,6 +186,22 @@ impl Store {
         let mut conn = self.conn()?;
         let _guard = self.writer_guard();
         let conn: &mut DbConnection = &mut conn;
+        if let DbConnection::Sqlite(sqlite) = conn {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+            return match f(conn) {
+                Ok(value) => {
+                    <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(e) => {
+                    // The error that ended the transaction is the one worth reporting.
+                    let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(
+                        conn,
+                    );
+                    Err(e)
+                }
+            };
+        }
         conn.transaction(f)
     }
 }
