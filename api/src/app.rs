@@ -179,6 +179,7 @@ pub fn build(
         .wrap(middleware::Logger::new(
             "%a \"%r\" %s %b %Dms request_id=%{x-request-id}o",
         ))
+        .wrap(middleware::from_fn(limits::hold_unread_body))
         .default_service(web::to(methods::no_route));
     (app, api)
 }

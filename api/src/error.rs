@@ -258,9 +258,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyStreams(_)
-            | ApiError::StoreUnavailable(_)
-            | ApiError::NotReady(_) => {
+            ApiError::TooManyStreams(_) | ApiError::StoreUnavailable(_) | ApiError::NotReady(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -331,7 +329,9 @@ impl From<OpError> for ApiError {
             }
             OpError::GlusterUnavailable(m) => ApiError::GlusterUnavailable(m),
             OpError::CommitRefused(m) => ApiError::CommitRefused(m),
-            OpError::Persistence(p) if p.is_unavailable() => ApiError::StoreUnavailable(p.to_string()),
+            OpError::Persistence(p) if p.is_unavailable() => {
+                ApiError::StoreUnavailable(p.to_string())
+            }
             OpError::ClusterNotConfigured(_) | OpError::Persistence(_) => {
                 ApiError::Internal(e.to_string())
             }

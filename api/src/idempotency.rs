@@ -81,12 +81,15 @@ pub async fn idempotent_posts(
         .get::<crate::auth::Principal>()
         .map(|p| p.name.clone())
         .unwrap_or_default();
-    let mut signed = format!("{caller}\n{} {}\n", req.method(), req.uri()).into_bytes();
+    let mut signed = format!("{} {}\n", req.method(), req.uri()).into_bytes();
     signed.extend_from_slice(&bytes);
     let fingerprint = etag_of(&signed);
+    // Stored under the caller and the key: each token has keys of its own, and one caller
+    // can neither block nor detect another's.
+    let scoped = scoped_key(&caller, &key);
 
     let store = state.store.clone();
-    let k = key.clone();
+    let k = scoped.clone();
     let claim = blocking(move || {
         let now = Utc::now();
         let abandoned = now - chrono::Duration::seconds(ABANDONED_AFTER_SECS);
@@ -107,20 +110,35 @@ pub async fn idempotent_posts(
             .map_into_boxed_body()),
         Ok(Claim::Answered(a)) => Ok(req.into_response(replay(&a)).map_into_boxed_body()),
         Ok(Claim::Claimed) => {
-            let res = match next.call(req).await {
-                Ok(res) => res.map_into_boxed_body(),
-                Err(e) => {
-                    forget(&state, key).await;
-                    return Err(e);
+            // On a task of its own: a client that hangs up mid-request drops this future,
+            // and the request must still run to its end and its answer be stored (or the
+            // claim released), or a retry would see 409 for the next ten minutes.
+            let run = async move {
+                let res = match next.call(req).await {
+                    Ok(res) => res.map_into_boxed_body(),
+                    Err(e) => {
+                        forget(&state, scoped).await;
+                        return Err(e);
+                    }
+                };
+                if res.status().is_server_error() {
+                    forget(&state, scoped).await;
+                    return Ok(res);
                 }
+                remember(&state, scoped, res).await
             };
-            if res.status().is_server_error() {
-                forget(&state, key).await;
-                return Ok(res);
-            }
-            remember(&state, key, res).await
+            actix_web::rt::spawn(run).await.map_err(|e| {
+                Error::from(ApiError::Internal(format!(
+                    "the idempotent request's task failed: {e}"
+                )))
+            })?
         }
     }
+}
+
+/// The key as stored: the caller's name, then the client's key, unambiguously joined.
+fn scoped_key(caller: &str, key: &str) -> String {
+    format!("{}:{caller}:{key}", caller.len())
 }
 
 /// The stored answer as a response.

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::ConnectionType;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
 use futures_util::StreamExt;
@@ -101,7 +101,7 @@ pub async fn bounded_body(
     let mut payload = req.take_payload();
     let read = async {
         let mut body = web::BytesMut::new();
-        while let Some(chunk) = payload.next().await {
+        while let Some(chunk) = (&mut payload).next().await {
             let chunk =
                 chunk.map_err(|e| ApiError::BadRequest(format!("reading the body: {e}")))?;
             if body.len() + chunk.len() > MAX_BODY_BYTES {
@@ -125,10 +125,64 @@ pub async fn bounded_body(
         )),
     };
     let mut res = req.error_response(refused).map_into_boxed_body();
-    // The rest of the body is never read: the connection cannot carry another request.
-    res.headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    // The rest of the body is never read: the connection cannot carry another request, and
+    // closes once the answer is out ([`UnreadBody`]).
+    res.response_mut()
+        .head_mut()
+        .set_connection_type(ConnectionType::Close);
+    res.response_mut()
+        .extensions_mut()
+        .insert(UnreadBody(payload));
     Ok(res)
+}
+
+/// A request body left unread by [`bounded_body`], kept alive until the answer is sent.
+///
+/// actix-http closes a connection whose request body is unread when the answer has gone out,
+/// unless the body's reader is gone by then and the body is chunked: then it reads that body
+/// to its end, for as long as the client keeps sending it. So the reader travels with the
+/// answer: [`bounded_body`] leaves it in the response's extensions (which the middlewares in
+/// between keep) and [`hold_unread_body`], the outermost middleware, moves it into the body,
+/// which lives until its last byte is written.
+struct UnreadBody(actix_web::dev::Payload);
+
+/// A response body that also holds the request's unread body.
+struct WithUnread {
+    body: BoxBody,
+    _unread: actix_web::dev::Payload,
+}
+
+impl MessageBody for WithUnread {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<web::Bytes, Self::Error>>> {
+        std::pin::Pin::new(&mut self.get_mut().body).poll_next(cx)
+    }
+}
+
+/// Middleware, outermost: see [`UnreadBody`].
+pub async fn hold_unread_body(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let unread = res.response_mut().extensions_mut().remove::<UnreadBody>();
+    Ok(match unread {
+        Some(UnreadBody(payload)) => res.map_body(|_, body| {
+            BoxBody::new(WithUnread {
+                body,
+                _unread: payload,
+            })
+        }),
+        None => res,
+    })
 }
 
 /// The process-wide limits every worker shares.

@@ -8,7 +8,7 @@ use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, Error, HttpRequest, HttpResponse};
+use actix_web::{web, Error, HttpMessage, HttpRequest, HttpResponse};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 
 /// Middleware: a `HEAD` request is routed, authorised and answered as the `GET` it mirrors.
@@ -21,6 +21,7 @@ pub async fn head_as_get(
     let head = req.method() == Method::HEAD;
     if head {
         req.head_mut().method = Method::GET;
+        req.extensions_mut().insert(AskedWithHead);
     }
     let res = next.call(req).await?.map_into_boxed_body();
     if head && matches!(res.response().body().size(), BodySize::Stream) {
@@ -28,6 +29,10 @@ pub async fn head_as_get(
     }
     Ok(res)
 }
+
+/// Marks a request that came as `HEAD` (and is routed as `GET`).
+#[derive(Debug, Clone, Copy)]
+struct AskedWithHead;
 
 /// Every route's path pattern with the methods it answers, from the OpenAPI document (which
 /// is generated from the routes).
@@ -88,9 +93,13 @@ pub async fn no_route(req: HttpRequest) -> HttpResponse {
         .map(Method::as_str)
         .collect::<Vec<_>>()
         .join(", ");
+    let asked = if req.extensions().get::<AskedWithHead>().is_some() {
+        Method::HEAD
+    } else {
+        req.method().clone()
+    };
     let mut resp = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed(format!(
-        "{} is not allowed here; allowed: {list}",
-        req.method()
+        "{asked} is not allowed here; allowed: {list}"
     )));
     if let Ok(v) = HeaderValue::from_str(&list) {
         resp.headers_mut().insert(header::ALLOW, v);

@@ -111,19 +111,31 @@ async fn tokens_decide_who_may_read_and_who_may_act() {
     assert_eq!(s, 202, "the scheme is case-insensitive: {job}");
     assert_eq!(job["initiator"], "orchestrator");
 
-    // Another token's request with the same key is another request.
+    // Another token's keys are its own: its k-1 neither replays nor blocks this one; another
+    // request under it runs.
     let (s, p) = call!(
         app,
         TestRequest::post()
-            .uri(&start)
+            .uri(&format!("{start}/stop"))
             .insert_header(bearer(OTHER_OPERATOR))
             .insert_header(("Idempotency-Key", "k-1"))
     );
     assert_eq!(
-        (s, p["code"].clone()),
-        (422, json!("idempotency_key_reused")),
-        "{p}"
+        s, 200,
+        "another request under the other token's k-1 runs: {p}"
     );
+    // And the first token's k-1 still replays its own answer.
+    let resp = test::call_service(
+        &app,
+        TestRequest::post()
+            .uri(&start)
+            .insert_header(bearer(OPERATOR))
+            .insert_header(("Idempotency-Key", "k-1"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status().as_u16(), 202);
+    assert_eq!(resp.headers().get("idempotent-replayed").unwrap(), "true");
 
     // Health, the spec and the docs stay open.
     for open in ["/healthz", "/api/v1/openapi.json"] {

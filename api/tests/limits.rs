@@ -1,6 +1,7 @@
 //! No client holds the real service hostage: a body sent a byte a second is cut off at the body
 //! deadline, event streams beyond the cap get 503 while the API keeps answering, and SIGTERM
-//! with streams open ends the process promptly.
+//! with streams open ends the process promptly. A client that hangs up mid-request loses
+//! nothing: its request completes and a retry with its Idempotency-Key gets the answer.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
@@ -14,22 +15,30 @@ use common::service::{parse_answer, Service, OPERATOR};
 
 const BODY_TIMEOUT_SECS: u64 = 2;
 
-/// Sends the head of a POST announcing 1000 body bytes, then one byte a second; returns the
-/// answer and how long after the head it came.
+/// Sends the head of a POST announcing 1000 body bytes (or a chunked body), then one byte a
+/// second until the server closes the connection; returns the answer and how long after the
+/// head it came.
 fn dribble(
     svc: &Service,
     target: &str,
     token: Option<&str>,
+    chunked: bool,
 ) -> (common::service::Answer, Duration) {
     let mut s = svc.connect();
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
+    let framing = if chunked {
+        "Transfer-Encoding: chunked"
+    } else {
+        "Content-Length: 1000"
+    };
     write!(
         s,
-        "POST {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
+        "POST {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\n{framing}\r\n\r\n"
     )
     .unwrap();
+    let byte: &[u8] = if chunked { b"1\r\n \r\n" } else { b" " };
     let sent = Instant::now();
     s.set_nonblocking(true).unwrap();
     let mut got = Vec::new();
@@ -46,7 +55,7 @@ fn dribble(
             "the connection was still open after 60 s"
         );
         // Keep dribbling, as the attacker does; a closed connection refuses the byte.
-        if s.write_all(b" ").is_err() && !got.is_empty() {
+        if s.write_all(byte).is_err() && !got.is_empty() {
             break;
         }
         std::thread::sleep(Duration::from_millis(1000));
@@ -60,12 +69,15 @@ fn a_body_that_does_not_arrive_is_cut_off_at_the_deadline() {
     let svc = Service::start(600.0, &[("GLUSTER_TASKS_HTTP_BODY_TIMEOUT_SECS", &secs)]);
     let vol = svc.volume("dist");
     let start = format!("/api/v1/volumes/{}/rebalance", vol["id"].as_str().unwrap());
-    for (target, token) in [
-        (start.as_str(), Some(OPERATOR)),
-        (start.as_str(), None),
-        ("/nowhere", None),
+    for (target, token, chunked) in [
+        (start.as_str(), Some(OPERATOR), false),
+        (start.as_str(), Some(OPERATOR), true),
+        (start.as_str(), None, false),
+        ("/nowhere", None, true),
     ] {
-        let (a, took) = dribble(&svc, target, token);
+        // The dribbler reads until the server closes the connection: a connection left open
+        // after the 408 fails the 60 s bound inside.
+        let (a, took) = dribble(&svc, target, token, chunked);
         assert_eq!(
             a.status,
             408,
@@ -73,7 +85,11 @@ fn a_body_that_does_not_arrive_is_cut_off_at_the_deadline() {
             String::from_utf8_lossy(&a.body)
         );
         assert_eq!(a.json()["code"], "request_timeout", "{target}");
-        assert_eq!(a.header("connection"), Some("close"), "{target}");
+        assert_eq!(
+            a.header("connection"),
+            Some("close"),
+            "{target} chunked={chunked}"
+        );
         // Cut off at the deadline, give or take the dribbler's one-second steps.
         assert!(
             took >= Duration::from_secs(BODY_TIMEOUT_SECS - 1)
@@ -185,4 +201,43 @@ fn event_streams_are_capped_and_end_at_sigterm() {
             .unwrap();
         assert!(r.read_to_end(&mut rest).is_ok(), "a stream was not closed");
     }
+}
+
+#[test]
+fn a_client_that_hangs_up_gets_its_answer_on_retry() {
+    let svc = Service::start(600.0, &[]);
+    let vol = svc.volume("dist");
+    let start = format!("/api/v1/volumes/{}/rebalance", vol["id"].as_str().unwrap());
+    let request = format!(
+        "POST {start} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {OPERATOR}\r\nIdempotency-Key: hang-up-1\r\nContent-Length: 0\r\n\r\n"
+    );
+    {
+        let mut s = svc.connect();
+        s.write_all(request.as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        // Dropped: the connection closes before any answer.
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let replay = loop {
+        let a = svc.raw(
+            request
+                .replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        if a.status == 202 {
+            break a;
+        }
+        assert_eq!(a.status, 409, "{:?}", a.json());
+        assert_eq!(a.json()["code"], "idempotency_in_progress");
+        assert!(
+            Instant::now() < deadline,
+            "the key stayed claimed after its request ended"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    let jobs = svc.get("/api/v1/jobs", Some(OPERATOR)).json();
+    let items = jobs["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{jobs}");
+    assert_eq!(items[0]["id"], replay.json()["id"]);
 }

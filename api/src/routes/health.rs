@@ -119,12 +119,36 @@ mod tests {
         let recent = Some(now - chrono::Duration::seconds(5));
         let old = Some(now - chrono::Duration::seconds(60));
         for (writable, configured, seen, ready, why) in [
-            (true, &both[..], vec![polled(a, recent)], true, "one cluster answers"),
-            (true, &both[..], vec![polled(a, old), polled(b, recent)], true, "b answers"),
+            (
+                true,
+                &both[..],
+                vec![polled(a, recent)],
+                true,
+                "one cluster answers",
+            ),
+            (
+                true,
+                &both[..],
+                vec![polled(a, old), polled(b, recent)],
+                true,
+                "b answers",
+            ),
             (true, &[][..], vec![], true, "no clusters configured"),
-            (true, &both[..], vec![polled(a, old), polled(b, None)], false, "none recently"),
+            (
+                true,
+                &both[..],
+                vec![polled(a, old), polled(b, None)],
+                false,
+                "none recently",
+            ),
             (true, &both[..], vec![], false, "never polled"),
-            (true, &both[..1], vec![polled(b, recent)], false, "only an unconfigured one"),
+            (
+                true,
+                &both[..1],
+                vec![polled(b, recent)],
+                false,
+                "only an unconfigured one",
+            ),
             (false, &both[..], vec![polled(a, recent)], false, "store"),
         ] {
             let reasons = unready_reasons(writable, configured, &seen, since);

@@ -125,7 +125,11 @@ mod tests {
         ] {
             assert!(is_transient(m), "{m}");
         }
-        for m in ["no such table: jobs", "UNIQUE constraint failed: jobs.id", "syntax error"] {
+        for m in [
+            "no such table: jobs",
+            "UNIQUE constraint failed: jobs.id",
+            "syntax error",
+        ] {
             assert!(!is_transient(m), "{m}");
         }
     }
