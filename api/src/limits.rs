@@ -101,7 +101,7 @@ pub async fn bounded_body(
     let mut payload = req.take_payload();
     let read = async {
         let mut body = web::BytesMut::new();
-        while let Some(chunk) = (&mut payload).next().await {
+        while let Some(chunk) = payload.next().await {
             let chunk =
                 chunk.map_err(|e| ApiError::BadRequest(format!("reading the body: {e}")))?;
             if body.len() + chunk.len() > MAX_BODY_BYTES {
