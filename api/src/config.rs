@@ -348,7 +348,13 @@ impl Settings {
 
     /// This process's identity among replicas sharing the database, with the lease length.
     pub fn replica(&self) -> scheduler::Replica {
-        scheduler::Replica::this_process(Duration::from_secs_f64(self.poll.lease_secs))
+        // Another run on this host with the same store and working directory is the same
+        // service: it may take over the leases its dead predecessor left.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        scheduler::Replica::this_process(
+            Duration::from_secs_f64(self.poll.lease_secs),
+            &format!("{}\n{}", self.database_url, cwd.display()),
+        )
     }
 
     /// How long `/readyz` accepts since a configured cluster last answered: three idle poll

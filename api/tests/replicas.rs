@@ -303,7 +303,16 @@ fn replicas_share_clusters_one_poller_each_and_take_over_from_a_killed_one() {
     for name in ["alpha", "beta"] {
         let polls = task_polls(&dir.path().join(format!("{name}.calls")));
         assert!(!polls.is_empty(), "{name} was never polled");
-        assert_one_poller_at_a_time(name, &polls);
+        // A call the killed replica launched before its death may log (under the simulator's
+        // lock) after a survivor's first call: a survivor now takes the lease of a replica
+        // whose process is gone at once. Such a late line is bounded below; it is no second
+        // poller.
+        let alive_polls: Vec<(f64, u32)> = polls
+            .iter()
+            .copied()
+            .filter(|(t, pid)| *pid != victim_pid || *t <= killed_at)
+            .collect();
+        assert_one_poller_at_a_time(name, &alive_polls);
         assert!(
             polls
                 .iter()
@@ -325,6 +334,13 @@ fn replicas_share_clusters_one_poller_each_and_take_over_from_a_killed_one() {
     assert!(
         first_by_other - killed_at < LEASE_SECS + 3.0,
         "takeover took {:.1}s after the kill (lease {LEASE_SECS}s)",
+        first_by_other - killed_at
+    );
+    // The survivors run on this host with the same store: they recognise the killed process
+    // as gone and take its lease over at once instead of waiting for it to expire.
+    assert!(
+        first_by_other - killed_at < LEASE_SECS,
+        "takeover waited {:.1}s, as long as the lease ({LEASE_SECS}s)",
         first_by_other - killed_at
     );
     replicas.clear();

@@ -64,7 +64,8 @@ impl OpError {
     /// Classifies a driver error of a write command.
     pub fn from_driver(e: DriverError) -> Self {
         match e {
-            DriverError::Gluster { message, .. } => {
+            DriverError::Gluster { message, errno } => {
+                log::info!("gluster refused the command (errno {errno}): {message}");
                 let lower = message.to_ascii_lowercase();
                 let conflict = lower.contains("already")
                     || lower.contains("in progress")

@@ -54,6 +54,7 @@ pub fn insert(conn: &mut DbConnection, job: &Job, steps: &[Step]) -> Result<(), 
     diesel::insert_into(jobs::table)
         .values(JobRow::from_domain(job)?)
         .execute(conn)?;
+    log_change("created", job);
     // Parents first, so the self-reference holds at every insert.
     let (roots, children): (Vec<&Step>, Vec<&Step>) =
         steps.iter().partition(|s| s.parent_id.is_none());
@@ -67,13 +68,35 @@ pub fn insert(conn: &mut DbConnection, job: &Job, steps: &[Step]) -> Result<(), 
 
 /// Saves every field of `job`.
 pub fn update(conn: &mut DbConnection, job: &Job) -> Result<(), PersistenceError> {
+    let before: Option<String> = jobs::table
+        .find(job.id.to_string())
+        .select(jobs::status)
+        .first(conn)
+        .optional()?;
     let n = diesel::update(jobs::table.find(job.id.to_string()))
         .set(JobRow::from_domain(job)?)
         .execute(conn)?;
     if n == 0 {
         return Err(PersistenceError::NotFound("job"));
     }
+    if let Some(from) = before.filter(|b| b != job.status.as_str()) {
+        log_change(&from, job);
+    }
     Ok(())
+}
+
+/// The job lifecycle line of the log: one per state change, with who and why. Written with
+/// the change, inside its transaction.
+fn log_change(from: &str, job: &Job) {
+    log::info!(
+        "job {} ({} on volume {}): {from} -> {}; initiator {}; reason {}",
+        job.id,
+        job.kind,
+        job.volume_name,
+        job.status,
+        job.initiator.as_deref().unwrap_or("-"),
+        job.reason.as_deref().unwrap_or("-"),
+    );
 }
 
 /// Saves the state of `steps`.

@@ -51,6 +51,28 @@ pub fn acquire(
     })
 }
 
+/// Moves the lease on `cluster_id` from `from` to `to` until `until`, only if `from` still
+/// holds it (whether or not it has expired). Returns whether `to` holds it now.
+pub fn take_over(
+    conn: &mut DbConnection,
+    cluster_id: Uuid,
+    from: &str,
+    to: &str,
+    until: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    let n = diesel::update(
+        cluster_leases::table
+            .filter(cluster_leases::cluster_id.eq(cluster_id.to_string()))
+            .filter(cluster_leases::owner.eq(from)),
+    )
+    .set((
+        cluster_leases::owner.eq(to),
+        cluster_leases::expires_at.eq(ts(until)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Gives the lease up (only if `owner` holds it), so another replica can take it at once.
 pub fn release(
     conn: &mut DbConnection,
