@@ -6,7 +6,7 @@ use gluster_tasks::auth::hash_token;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,54 @@ pub struct Service {
     pub child: Child,
     pub port: u16,
     pub dir: tempfile::TempDir,
+    task_secs: f64,
+    env: Vec<(String, String)>,
+}
+
+/// `gluster-tasks serve` on `port`, with its database, simulator and log in `dir`.
+fn spawn_child(dir: &Path, port: u16, task_secs: f64, env: &[(String, String)]) -> Child {
+    let exe = super::exe();
+    let hosts: Vec<Value> = (1..=3)
+        .map(|n| {
+            json!({
+                "address": simulator::node_address(n),
+                "command": [exe, "gluster-sim",
+                    "--state", dir.join("sim.json"),
+                    "--call-log", dir.join("sim.calls"),
+                    "--task-secs", task_secs.to_string(), "--node", n.to_string()],
+            })
+        })
+        .collect();
+    let tokens = json!([
+        {"name": "ops", "role": "operator", "sha256": hash_token(OPERATOR)},
+        {"name": "dash", "role": "viewer", "sha256": hash_token(VIEWER)},
+    ]);
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("service.log"))
+        .unwrap();
+    let mut cmd = Command::new(&exe);
+    cmd.arg("serve")
+        .env("GLUSTER_TASKS_BIND", format!("127.0.0.1:{port}"))
+        .env(
+            "GLUSTER_TASKS_DATABASE_URL",
+            format!("sqlite:{}", dir.join("t.db").display()),
+        )
+        .env(
+            "GLUSTER_TASKS_CLUSTERS",
+            json!([{ "name": "demo", "hosts": hosts }]).to_string(),
+        )
+        .env("GLUSTER_TASKS_TOKENS", tokens.to_string())
+        .env("GLUSTER_TASKS_POLL_ACTIVE_INTERVAL_SECS", "0.3")
+        .env("GLUSTER_TASKS_POLL_IDLE_INTERVAL_SECS", "0.5")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap()
 }
 
 impl Drop for Service {
@@ -95,62 +143,56 @@ impl Service {
     /// Starts the service on a fresh SQLite file and simulator, with `env` added, and waits
     /// until it answers.
     pub fn start(task_secs: f64, env: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let s = Self::spawn(tempfile::tempdir().unwrap(), task_secs, env);
+        s.wait_until_up();
+        s
+    }
+
+    /// Starts the service without waiting for it.
+    pub fn spawn(dir: tempfile::TempDir, task_secs: f64, env: &[(&str, &str)]) -> Self {
         let port = super::free_port();
-        let exe = super::exe();
-        let hosts: Vec<Value> = (1..=3)
-            .map(|n| {
-                json!({
-                    "address": simulator::node_address(n),
-                    "command": [exe, "gluster-sim",
-                        "--state", dir.path().join("sim.json"),
-                        "--call-log", dir.path().join("sim.calls"),
-                        "--task-secs", task_secs.to_string(), "--node", n.to_string()],
-                })
-            })
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        let tokens = json!([
-            {"name": "ops", "role": "operator", "sha256": hash_token(OPERATOR)},
-            {"name": "dash", "role": "viewer", "sha256": hash_token(VIEWER)},
-        ]);
-        let mut cmd = Command::new(&exe);
-        cmd.arg("serve")
-            .env("GLUSTER_TASKS_BIND", format!("127.0.0.1:{port}"))
-            .env(
-                "GLUSTER_TASKS_DATABASE_URL",
-                format!("sqlite:{}", dir.path().join("t.db").display()),
-            )
-            .env(
-                "GLUSTER_TASKS_CLUSTERS",
-                json!([{ "name": "demo", "hosts": hosts }]).to_string(),
-            )
-            .env("GLUSTER_TASKS_TOKENS", tokens.to_string())
-            .env("GLUSTER_TASKS_POLL_ACTIVE_INTERVAL_SECS", "0.3")
-            .env("GLUSTER_TASKS_POLL_IDLE_INTERVAL_SECS", "0.5")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.path().join("service.log")).unwrap());
-        for (k, v) in env {
-            cmd.env(k, v);
+        let child = spawn_child(dir.path(), port, task_secs, &env);
+        Service {
+            child,
+            port,
+            dir,
+            task_secs,
+            env,
         }
-        let child = cmd.spawn().unwrap();
-        let s = Service { child, port, dir };
+    }
+
+    /// Waits until the service answers with its inventory.
+    pub fn wait_until_up(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let up = TcpStream::connect(("127.0.0.1", port)).is_ok()
-                && s.get("/api/v1/volumes", Some(OPERATOR)).json()["items"]
+            let up = TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && self.get("/api/v1/volumes", Some(OPERATOR)).json()["items"]
                     .as_array()
                     .is_some_and(|v| !v.is_empty());
             if up {
-                return s;
+                return;
             }
             assert!(
                 Instant::now() < deadline,
                 "service never came up: {}",
-                s.log()
+                self.log()
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// SIGKILLs the process and starts it again on the same database and simulator (same
+    /// settings and working directory, a new port); returns when it answers.
+    pub fn kill_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.port = super::free_port();
+        self.child = spawn_child(self.dir.path(), self.port, self.task_secs, &self.env);
+        self.wait_until_up();
     }
 
     /// The service's log so far.

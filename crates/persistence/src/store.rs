@@ -40,8 +40,7 @@ fn lock_file(path: &std::path::Path) -> Result<std::fs::File, PersistenceError> 
 pub struct Store {
     pool: Pool<Manager>,
     backend: Backend,
-    /// SQLite allows one writer: writes in this process take turns here instead of failing with
-    /// SQLITE_BUSY when a read transaction upgrades to a write.
+    /// Migrations in this process take turns here (other processes: a file lock).
     sqlite_writer: Arc<Mutex<()>>,
     /// SQLite: this process's exclusive hold on the file ([`crate::sqlite_owner`]).
     _owner: Option<Arc<crate::sqlite_owner::Owner>>,
@@ -184,8 +183,9 @@ impl Store {
         f: impl FnOnce(&mut DbConnection) -> Result<T, PersistenceError>,
     ) -> Result<T, PersistenceError> {
         let mut conn = self.conn()?;
-        let _guard = self.writer_guard();
         let conn: &mut DbConnection = &mut conn;
+        // No in-process turn-taking on top: `BEGIN IMMEDIATE` serialises writers itself, and
+        // a wait for a mutex would not count against the busy timeout.
         if let DbConnection::Sqlite(sqlite) = conn {
             AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
             return match f(conn) {

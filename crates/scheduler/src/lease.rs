@@ -133,18 +133,6 @@ impl LeaseKeeper {
             let live = leases::live_replicas(c, since)?;
             let share = total.div_ceil(live);
             let holder = leases::holder(c, cid)?;
-            // A lease of this service's own earlier run, whose process is gone (killed,
-            // crashed): nobody polls the cluster until it expires, so take it over now.
-            if let Some((other, _)) = holder.as_ref().filter(|(o, _)| o != me) {
-                let dead = replica
-                    .predecessor_pid(other)
-                    .is_some_and(|pid| !process_alive(pid));
-                if dead && leases::take_over(c, cid, other, me, until)? {
-                    log::info!("cluster {cid}: took over the lease of {other}, an earlier run of this service that is gone");
-                    leases::leave(c, other, now - chrono::Duration::days(1))?;
-                    return Ok(true);
-                }
-            }
             let held = leases::held_by(c, me, now)?;
             let mine = holder
                 .as_ref()
@@ -154,14 +142,29 @@ impl LeaseKeeper {
                 leases::release(c, cid, me)?;
                 return Ok(false);
             }
+            // A lease of this service's own earlier run whose process is gone (killed,
+            // crashed): nobody polls the cluster until it expires.
+            let gone = holder.as_ref().filter(|(o, _)| o != me).filter(|(o, _)| {
+                replica
+                    .predecessor_pid(o)
+                    .is_some_and(|pid| !process_alive(pid))
+            });
+            let nobody_polls = gone.is_some() || holder.as_ref().is_none_or(|(_, exp)| *exp < now);
             if !mine && held >= share {
-                // Nobody holds a live lease on the cluster and this replica has its share: until
-                // another takes it, nobody polls it, and its jobs' states are not current.
-                if holder.as_ref().is_none_or(|(_, exp)| *exp < now) {
+                // Another replica with room will take it; until then its jobs are not current.
+                if nobody_polls {
                     let ids: Vec<Uuid> = jobs::tracked(c, cid)?.iter().map(|r| r.job.id).collect();
                     jobs::mark_stale(c, &ids, now)?;
                 }
                 return Ok(false);
+            }
+            if let Some((other, _)) = gone {
+                // Taken over now rather than waited out.
+                if leases::take_over(c, cid, other, me, until)? {
+                    log::info!("cluster {cid}: took over the lease of {other}, an earlier run of this service that is gone");
+                    leases::leave(c, other, now - chrono::Duration::days(1))?;
+                    return Ok(true);
+                }
             }
             leases::acquire(c, cid, me, now, until)
         })?)
