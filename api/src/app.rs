@@ -25,6 +25,9 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         description = "Runs GlusterFS rebalance and remove-brick tasks as jobs that a background scheduler keeps in step with gluster. Errors are RFC 9457 problem+json documents with a stable `code`.",
         license(name = "Apache-2.0")
     ),
+    servers(
+        (url = "/", description = "The server that serves this document (the default bind address is http://127.0.0.1:8080)")
+    ),
     tags(
         (name = "clusters", description = "Managed trusted pools"),
         (name = "volumes", description = "Volumes, bricks and their current activity"),

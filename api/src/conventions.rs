@@ -143,6 +143,16 @@ pub fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, crate::error::ApiE
         .map_err(|e| crate::error::ApiError::Internal(format!("serialising a response: {e}")))
 }
 
+/// The `If-None-Match` request header, for the OpenAPI document of every `ETag`'d resource.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfNoneMatchHeader {
+    /// The `ETag` of the representation you hold: while it is still current the answer is
+    /// 304 with no body.
+    #[param(rename = "If-None-Match")]
+    pub if_none_match: Option<String>,
+}
+
 /// Whether the request's `If-None-Match` names `tag` (or is `*`).
 pub fn if_none_match_names(req: &HttpRequest, tag: &str) -> bool {
     req.headers()

@@ -54,6 +54,7 @@ pub struct BrickList {
 
 /// A peer of a trusted pool.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Peer)]
 pub struct PeerDto {
     /// Gluster's peer UUID.
     pub id: Uuid,
@@ -65,6 +66,7 @@ pub struct PeerDto {
 
 /// A managed cluster and how its polling goes.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Cluster)]
 pub struct ClusterDto {
     /// Cluster id (stable, derived from the configured name).
     pub id: Uuid,
@@ -123,6 +125,7 @@ impl From<ClusterRecord> for ClusterDto {
 
 /// What is running on a volume or brick now.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Activity)]
 pub struct ActivityDto {
     /// The job.
     pub job_id: Uuid,
@@ -154,6 +157,7 @@ impl ActivityDto {
 
 /// A brick.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Brick)]
 pub struct BrickDto {
     /// Stable brick id.
     pub id: Uuid,
@@ -194,6 +198,7 @@ impl BrickDto {
 
 /// A volume with its bricks and current activity.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Volume)]
 pub struct VolumeDto {
     /// Gluster's volume UUID.
     pub id: Uuid,
@@ -250,6 +255,7 @@ impl VolumeDto {
 
 /// One node's progress.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = NodeProgress)]
 pub struct NodeProgressDto {
     /// Node name as gluster printed it (`localhost` for the peer that answered).
     pub name: String,
@@ -289,6 +295,7 @@ impl From<&NodeProgress> for NodeProgressDto {
 
 /// Counters summed over all nodes.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Aggregate)]
 pub struct AggregateDto {
     /// Files moved.
     pub files: i64,
@@ -323,6 +330,7 @@ impl AggregateDto {
 
 /// The latest per-node progress of a task.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Progress)]
 pub struct ProgressDto {
     /// One row per node with a task process.
     pub nodes: Vec<NodeProgressDto>,
@@ -332,6 +340,7 @@ pub struct ProgressDto {
 
 /// A step of a job; steps nest.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Step)]
 pub struct StepDto {
     /// Step id.
     pub id: Uuid,
@@ -354,6 +363,7 @@ pub struct StepDto {
 
 /// What the caller asked for.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = JobParams)]
 pub struct JobParamsDto {
     /// Rebalance: layout only.
     pub fix_layout: bool,
@@ -371,6 +381,7 @@ pub struct JobParamsDto {
 
 /// A job: one gluster task as this service tracks it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Job)]
 pub struct JobDto {
     /// Job id.
     pub id: Uuid,
@@ -482,6 +493,7 @@ fn step_tree(rec: &JobRecord, parent: Option<Uuid>) -> Vec<StepDto> {
 
 /// The latest status of a volume's task, as the scheduler last polled it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = RebalanceStatus)]
 pub struct TaskStatusDto {
     /// The job tracking the task.
     pub job_id: Uuid,
@@ -556,6 +568,7 @@ pub struct Readiness {
 /// The latest remove-brick of a volume: the task status plus the bricks and whether a commit
 /// is safe now.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = RemoveBrickStatus)]
 pub struct RemoveBrickStatusDto {
     /// The task status, as for a rebalance.
     #[serde(flatten)]

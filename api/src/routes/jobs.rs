@@ -1,6 +1,6 @@
 //! `GET /jobs`, `GET /jobs/{job_id}`.
 
-use crate::conventions::{cacheable, etag_of, if_none_match_names, json_bytes};
+use crate::conventions::{cacheable, etag_of, if_none_match_names, json_bytes, IfNoneMatchHeader};
 use crate::dto::{JobDto, JobList};
 use crate::error::{ApiError, Problem};
 use crate::idempotency::IdempotencyKeyHeader;
@@ -113,7 +113,7 @@ pub async fn list_jobs(
 /// answers as soon as the job changes.
 #[utoipa::path(
     tag = "jobs",
-    params(("job_id" = Uuid, Path, description = "Job id"), JobWaitQuery),
+    params(("job_id" = Uuid, Path, description = "Job id"), JobWaitQuery, IfNoneMatchHeader),
     responses(
         (status = 200, description = "The job; `ETag` validates it, `Retry-After` (seconds) is set until it ends", body = JobDto,
             headers(("ETag" = String, description = "Validator for If-None-Match"), ("Retry-After" = Option<u64>, description = "Seconds before polling again, while the job has not ended"))),

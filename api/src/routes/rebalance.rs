@@ -1,6 +1,6 @@
 //! `POST /volumes/{volume_id}/rebalance`, `GET …/rebalance`, `POST …/rebalance/stop`.
 
-use crate::conventions::{cacheable_json, requester_of};
+use crate::conventions::{cacheable_json, requester_of, IfNoneMatchHeader};
 use crate::dto::{job_href, JobDto, RebalanceRequest, TaskStatusDto};
 use crate::error::{ApiError, Problem};
 use crate::idempotency::IdempotencyKeyHeader;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "rebalance",
     params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID"), IdempotencyKeyHeader),
-    request_body(content = RebalanceRequest, description = "Options; the body may be empty", content_type = "application/json"),
+    request_body(content = Option<RebalanceRequest>, description = "Options; the body may be empty", content_type = "application/json"),
     responses(
         (status = 202, description = "Rebalance started; the job tracks it", body = JobDto,
             headers(("Location" = String, description = "The job's URL"))),
@@ -52,7 +52,7 @@ pub async fn start_rebalance(
 /// The latest rebalance of the volume as the scheduler last polled it.
 #[utoipa::path(
     tag = "rebalance",
-    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
+    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID"), IfNoneMatchHeader),
     responses(
         (status = 200, description = "Latest rebalance status; `ETag` validates it, `Retry-After` is set while it runs", body = TaskStatusDto,
             headers(("ETag" = String, description = "Validator for If-None-Match"), ("Retry-After" = Option<u64>, description = "Seconds before polling again, while the job has not ended"))),

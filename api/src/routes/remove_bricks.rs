@@ -1,6 +1,6 @@
 //! `POST /volumes/{volume_id}/bricks/remove` and its status, stop and commit.
 
-use crate::conventions::{cacheable_json, requester_of};
+use crate::conventions::{cacheable_json, requester_of, IfNoneMatchHeader};
 use crate::dto::{
     job_href, JobDto, RemoveBrickStatusDto, RemoveBricksRequest, RemoveBricksSelection,
 };
@@ -69,7 +69,7 @@ pub async fn start_remove_bricks(
 /// whether a commit is allowed now.
 #[utoipa::path(
     tag = "remove-bricks",
-    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID")),
+    params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID"), IfNoneMatchHeader),
     responses(
         (status = 200, description = "Latest remove-brick status; `ETag` validates it, `Retry-After` is set while it runs or waits for a commit", body = RemoveBrickStatusDto,
             headers(("ETag" = String, description = "Validator for If-None-Match"), ("Retry-After" = Option<u64>, description = "Seconds before polling again, while the job has not ended"))),
@@ -99,7 +99,7 @@ pub async fn remove_bricks_status(
 #[utoipa::path(
     tag = "remove-bricks",
     params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID"), IdempotencyKeyHeader),
-    request_body(content = RemoveBricksSelection, description = "Optional", content_type = "application/json"),
+    request_body(content = Option<RemoveBricksSelection>, description = "Optional", content_type = "application/json"),
     responses(
         (status = 200, description = "Stopped; the final status", body = RemoveBrickStatusDto),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
@@ -128,7 +128,7 @@ pub async fn stop_remove_bricks(
 #[utoipa::path(
     tag = "remove-bricks",
     params(("volume_id" = Uuid, Path, description = "Gluster's volume UUID"), IdempotencyKeyHeader),
-    request_body(content = RemoveBricksSelection, description = "Optional", content_type = "application/json"),
+    request_body(content = Option<RemoveBricksSelection>, description = "Optional", content_type = "application/json"),
     responses(
         (status = 200, description = "Committed", body = JobDto),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
