@@ -90,7 +90,14 @@ impl Store {
         // rather than the pool's retries until its timeout.
         manager.connect().map_err(|e| PersistenceError::Open {
             target: manager.display_target(),
-            cause: e.to_string(),
+            // One line: PostgreSQL's messages come with a hint on a line of their own.
+            cause: e
+                .to_string()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
         })?;
         let migrate_lock = manager
             .sqlite_path()
