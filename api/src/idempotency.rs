@@ -88,32 +88,32 @@ pub async fn idempotent_posts(
     // can neither block nor detect another's.
     let scoped = scoped_key(&caller, &key);
 
-    let store = state.store.clone();
-    let k = scoped.clone();
-    let claim = blocking(move || {
-        let now = Utc::now();
-        let abandoned = now - chrono::Duration::seconds(ABANDONED_AFTER_SECS);
-        Ok(store.write(|c| idempotency::claim(c, &k, &fingerprint, now, abandoned))?)
-    })
-    .await;
-    match claim {
-        Err(e) => Ok(req.error_response(e).map_into_boxed_body()),
-        Ok(Claim::Mismatch) => Ok(req
-            .error_response(ApiError::IdempotencyKeyReused(format!(
-                "Idempotency-Key {key:?} was first used with a different request (method, path or body); use a new key for a new request"
-            )))
-            .map_into_boxed_body()),
-        Ok(Claim::InProgress) => Ok(req
-            .error_response(ApiError::IdempotencyInProgress(format!(
-                "the first request with Idempotency-Key {key:?} is still being processed; retry shortly"
-            )))
-            .map_into_boxed_body()),
-        Ok(Claim::Answered(a)) => Ok(req.into_response(replay(&a)).map_into_boxed_body()),
-        Ok(Claim::Claimed) => {
-            // On a task of its own: a client that hangs up mid-request drops this future,
-            // and the request must still run to its end and its answer be stored (or the
-            // claim released), or a retry would see 409 for the next ten minutes.
-            let run = async move {
+    // From the claim on, on a task of its own: a client that hangs up drops this future, and
+    // once the key is claimed the request must run to its end and its answer be stored (or the
+    // claim released), or every retry would see 409 for the next ten minutes.
+    let handled = async move {
+        let store = state.store.clone();
+        let k = scoped.clone();
+        let claim = blocking(move || {
+            let now = Utc::now();
+            let abandoned = now - chrono::Duration::seconds(ABANDONED_AFTER_SECS);
+            Ok(store.write(|c| idempotency::claim(c, &k, &fingerprint, now, abandoned))?)
+        })
+        .await;
+        match claim {
+            Err(e) => Ok(req.error_response(e).map_into_boxed_body()),
+            Ok(Claim::Mismatch) => Ok(req
+                .error_response(ApiError::IdempotencyKeyReused(format!(
+                    "Idempotency-Key {key:?} was first used with a different request (method, path or body); use a new key for a new request"
+                )))
+                .map_into_boxed_body()),
+            Ok(Claim::InProgress) => Ok(req
+                .error_response(ApiError::IdempotencyInProgress(format!(
+                    "the first request with Idempotency-Key {key:?} is still being processed; retry shortly"
+                )))
+                .map_into_boxed_body()),
+            Ok(Claim::Answered(a)) => Ok(req.into_response(replay(&a)).map_into_boxed_body()),
+            Ok(Claim::Claimed) => {
                 let res = match next.call(req).await {
                     Ok(res) => res.map_into_boxed_body(),
                     Err(e) => {
@@ -126,14 +126,14 @@ pub async fn idempotent_posts(
                     return Ok(res);
                 }
                 remember(&state, scoped, res).await
-            };
-            actix_web::rt::spawn(run).await.map_err(|e| {
-                Error::from(ApiError::Internal(format!(
-                    "the idempotent request's task failed: {e}"
-                )))
-            })?
+            }
         }
-    }
+    };
+    actix_web::rt::spawn(handled).await.map_err(|e| {
+        Error::from(ApiError::Internal(format!(
+            "the idempotent request's task failed: {e}"
+        )))
+    })?
 }
 
 /// The key as stored: the caller's name, then the client's key, unambiguously joined.

@@ -211,11 +211,30 @@ fn a_client_that_hangs_up_gets_its_answer_on_retry() {
     let request = format!(
         "POST {start} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {OPERATOR}\r\nIdempotency-Key: hang-up-1\r\nContent-Length: 0\r\n\r\n"
     );
+    // glusterd's lock is busy for a few calls: the start takes a while (the driver backs off
+    // and retries), long enough to hang up while it runs.
+    for n in 1..=3 {
+        svc.peer_knob(n, "busy_calls", 3);
+    }
     {
         let mut s = svc.connect();
         s.write_all(request.as_bytes()).unwrap();
-        std::thread::sleep(Duration::from_millis(5));
-        // Dropped: the connection closes before any answer.
+        // The request is in the handler once it asks gluster about the volume.
+        let seen = Instant::now();
+        while !svc.calls().iter().any(|c| c.ends_with("volume info dist")) {
+            assert!(
+                seen.elapsed() < Duration::from_secs(20),
+                "the start never asked gluster"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let mut probe = [0u8; 1];
+        s.set_nonblocking(true).unwrap();
+        assert!(
+            matches!(s.read(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "the answer came before the client could hang up"
+        );
+        // Dropped here: the connection closes before any answer.
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     let replay = loop {

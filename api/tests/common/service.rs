@@ -200,6 +200,22 @@ impl Service {
         std::fs::read_to_string(self.dir.path().join("service.log")).unwrap_or_default()
     }
 
+    /// Sets a knob of simulated node `n` (1-based) under the simulator's lock, as
+    /// `Env::peer_knob` does in-process.
+    pub fn peer_knob(&self, n: usize, key: &str, value: impl Into<Value>) {
+        let path = self.dir.path().join("sim.json");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.with_extension("lock"))
+            .unwrap();
+        lock.lock().unwrap();
+        let mut state: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        state["peers"][n - 1][key] = value.into();
+        std::fs::write(&path, serde_json::to_vec(&state).unwrap()).unwrap();
+    }
+
     /// The simulator's call log: one line per gluster command.
     pub fn calls(&self) -> Vec<String> {
         std::fs::read_to_string(self.calls_path())
