@@ -14,6 +14,9 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+/// Where the OpenAPI document is served.
+pub const OPENAPI_JSON: &str = "/api/v1/openapi.json";
+
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -166,10 +169,11 @@ pub fn build(
     if let Some(state) = state {
         app = app.app_data(web::Data::new(state));
     }
-    let app = app.app_data(web::Data::new(methods::RouteMethods::of(&api)));
+    let routes = methods::RouteMethods::of(&api).with_read_only(OPENAPI_JSON);
+    let app = app.app_data(web::Data::new(routes));
     // The spec and docs come before the /api/v1 scope, which would otherwise claim the path.
     let app = app
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api.clone()))
+        .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_JSON, api.clone()))
         .service(web::redirect("/docs", "/docs/"))
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())

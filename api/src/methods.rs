@@ -68,6 +68,14 @@ impl RouteMethods {
         Self { routes }
     }
 
+    /// The table with one more read-only route (one served outside the document: the
+    /// document itself).
+    pub fn with_read_only(mut self, path: &str) -> Self {
+        self.routes
+            .push((ResourceDef::new(path), vec![Method::GET, Method::HEAD]));
+        self
+    }
+
     /// The methods of the route whose pattern matches `path`, if one does.
     pub fn allowed(&self, path: &str) -> Option<&[Method]> {
         self.routes

@@ -136,6 +136,7 @@ async fn methods_a_resource_lacks_are_405_with_allow() {
         ("GET", format!("/api/v1/jobs/{job}/cancel"), "POST"),
         ("OPTIONS", "/api/v1/jobs".to_owned(), "GET, HEAD"),
         ("PATCH", "/api/v1/clusters".to_owned(), "GET, HEAD"),
+        ("POST", "/api/v1/openapi.json".to_owned(), "GET, HEAD"),
     ] {
         let req = TestRequest::default()
             .method(actix_web::http::Method::from_bytes(method.as_bytes()).unwrap())
