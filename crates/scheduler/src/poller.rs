@@ -428,7 +428,7 @@ impl ClusterPoller {
                 let silent = self.silent_peers(&rec, r)?;
                 (!silent.is_empty()).then(|| {
                     format!(
-                        "{HELD_FOR_SILENT_PEERS} {} of this volume's nodes ({}) did not report: their glusterd is disconnected and their migration may still run; waiting for them",
+                        "{HELD_FOR_SILENT_PEERS} {} of this volume's nodes ({}) did not report: their glusterd is or was just disconnected and their migration may still run; waiting for them",
                         silent.len(),
                         silent.join(", ")
                     )
@@ -507,14 +507,28 @@ impl ClusterPoller {
         if missing.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(self
+        let (down, up): (Vec<_>, Vec<_>) = self
             .cluster
             .driver
             .pool_list()?
             .into_iter()
-            .filter(|p| missing.contains(&p.id) && !p.connected)
-            .map(|p| p.hostname)
-            .collect())
+            .filter(|p| missing.contains(&p.id))
+            .partition(|p| !p.connected);
+        let mut silent: Vec<String> = down.into_iter().map(|p| p.hostname).collect();
+        if !up.is_empty() {
+            // Missing from the report, connected now: its glusterd may have come back between
+            // the two calls, its migration starting over. Ask again: a node that reports now
+            // was silent in the answer being judged, which must not count as complete.
+            if let StatusAnswer::Report(fresh) = self.status_call(rec)? {
+                let back: HashSet<Uuid> = fresh.nodes.iter().map(|n| n.peer_id).collect();
+                silent.extend(
+                    up.into_iter()
+                        .filter(|p| back.contains(&p.id))
+                        .map(|p| p.hostname),
+                );
+            }
+        }
+        Ok(silent)
     }
 
     /// A task that ended outside this service: a remove-brick whose bricks have all left the
