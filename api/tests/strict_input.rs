@@ -193,12 +193,15 @@ fn head_answers_every_get_resource_without_a_body() {
         assert!(head.body.is_empty(), "HEAD {target} sent a body");
         let streams = target.ends_with("events");
         if !streams {
+            // The job runs: its representation (and so its length) may change between the two
+            // requests, its status and type do not.
             let get = svc.get(&target, Some(OPERATOR));
             assert_eq!(head.status, get.status, "HEAD {target}");
-            assert_eq!(
-                head.header("content-length"),
-                get.header("content-length"),
-                "HEAD {target}"
+            let length = head.header("content-length").map(|l| l.parse::<usize>());
+            assert!(
+                matches!(length, Some(Ok(n)) if n > 0),
+                "HEAD {target} announces no body length: {:?}",
+                head.headers
             );
             assert_eq!(head.header("content-type"), get.header("content-type"));
         } else {

@@ -480,6 +480,21 @@ fn staleness_is_set_once_and_cleared_by_a_poll(db: &TestDb) {
         .unwrap();
     assert_eq!(get().stale_since, None);
     assert_eq!(get().polled_at, Some(t0 + Duration::seconds(10)));
+
+    // Stopped while a cycle that began before the stop was asking gluster: the cycle's stamp
+    // leaves the ended job as it ended. A job the cycle itself ended (at its own time) is
+    // stamped.
+    let mut ended = get();
+    ended
+        .transition(JobStatus::Stopped, t0 + Duration::seconds(30))
+        .unwrap();
+    s.write(|c| jobs::update(c, &ended)).unwrap();
+    s.write(|c| jobs::mark_polled(c, &[job.id], t0 + Duration::seconds(20)))
+        .unwrap();
+    assert_eq!(get().polled_at, Some(t0 + Duration::seconds(10)));
+    s.write(|c| jobs::mark_polled(c, &[job.id], t0 + Duration::seconds(30)))
+        .unwrap();
+    assert_eq!(get().polled_at, Some(t0 + Duration::seconds(30)));
 }
 
 fn migrations_started_together_by_several_processes_all_succeed(db: &TestDb) {

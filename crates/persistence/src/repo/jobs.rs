@@ -397,19 +397,27 @@ pub fn changed_since(
     load_records(conn, rows)
 }
 
-/// Stamps the poll time on jobs whose state was just refreshed (which are then no longer stale).
+/// Stamps the poll time `now` (when the cycle began) on jobs whose state was just refreshed
+/// (which are then no longer stale). A job that ended after `now` (stopped through the API
+/// while the cycle asked gluster) is left as it ended: an ended job never changes again.
 pub fn mark_polled(
     conn: &mut DbConnection,
     job_ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
     let ids: Vec<String> = job_ids.iter().map(Uuid::to_string).collect();
-    diesel::update(jobs::table.filter(jobs::id.eq_any(ids)))
-        .set((
-            jobs::polled_at.eq(ts(now)),
-            jobs::stale_since.eq(None::<NaiveDateTime>),
-        ))
-        .execute(conn)?;
+    let mut states = active_states();
+    states.push(JobStatus::Unknown.as_str());
+    diesel::update(
+        jobs::table
+            .filter(jobs::id.eq_any(ids))
+            .filter(jobs::status.eq_any(states).or(jobs::ended_at.le(ts(now)))),
+    )
+    .set((
+        jobs::polled_at.eq(ts(now)),
+        jobs::stale_since.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 
