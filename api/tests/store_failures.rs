@@ -27,6 +27,8 @@ fn hold_write_lock(db: PathBuf, secs: f64) -> std::thread::JoinHandle<()> {
     let (held, wait) = std::sync::mpsc::channel();
     let t = std::thread::spawn(move || {
         let mut c = SqliteConnection::establish(db.to_str().unwrap()).unwrap();
+        // The service's own writers may hold the lock a moment: wait for them, as they would.
+        c.batch_execute("PRAGMA busy_timeout = 10000").unwrap();
         c.batch_execute("BEGIN IMMEDIATE").unwrap();
         held.send(()).unwrap();
         std::thread::sleep(Duration::from_secs_f64(secs));
