@@ -111,17 +111,7 @@ impl Env {
     /// Changes the simulator's state file under its lock (the simulator takes the same lock
     /// for every command, so no command sees or overwrites half an edit).
     pub fn edit_sim(&self, edit: impl FnOnce(&mut Value)) {
-        let path = self.sim_state();
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path.with_extension("lock"))
-            .unwrap();
-        lock.lock().unwrap();
-        let mut s: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        edit(&mut s);
-        std::fs::write(&path, serde_json::to_vec(&s).unwrap()).unwrap();
+        edit_sim_file(&self.sim_state(), edit);
     }
 
     /// Reads the simulator's state file.
@@ -160,6 +150,21 @@ impl Env {
             &self.state.replica,
         );
     }
+}
+
+/// Changes the simulator state file `path` under the simulator's lock (which it takes for
+/// every command, so no command sees or overwrites half an edit).
+pub fn edit_sim_file(path: &std::path::Path, edit: impl FnOnce(&mut Value)) {
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path.with_extension("lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let mut s: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    edit(&mut s);
+    std::fs::write(path, serde_json::to_vec(&s).unwrap()).unwrap();
 }
 
 /// The service binary, which also runs the simulator.

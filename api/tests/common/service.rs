@@ -203,17 +203,10 @@ impl Service {
     /// Sets a knob of simulated node `n` (1-based) under the simulator's lock, as
     /// `Env::peer_knob` does in-process.
     pub fn peer_knob(&self, n: usize, key: &str, value: impl Into<Value>) {
-        let path = self.dir.path().join("sim.json");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path.with_extension("lock"))
-            .unwrap();
-        lock.lock().unwrap();
-        let mut state: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        state["peers"][n - 1][key] = value.into();
-        std::fs::write(&path, serde_json::to_vec(&state).unwrap()).unwrap();
+        let value = value.into();
+        super::edit_sim_file(&self.dir.path().join("sim.json"), |state| {
+            state["peers"][n - 1][key] = value;
+        });
     }
 
     /// The simulator's call log: one line per gluster command.
