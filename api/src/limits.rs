@@ -212,12 +212,6 @@ impl Limits {
     }
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Self::new(&HttpSettings::default())
-    }
-}
-
 /// A counted set of slots for event streams.
 #[derive(Debug)]
 pub struct StreamSlots {
