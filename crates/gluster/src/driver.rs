@@ -1,7 +1,9 @@
 //! The [`Gluster`] operations and the CLI implementation that runs them on a cluster's hosts.
 
 use crate::process::{self, RunError};
-use crate::{parse, DriverError, HealInfo, RebalanceOptions, TaskReport, VolumeInfo, VolumeTasks};
+use crate::{
+    parse, DriverError, HealInfo, RebalanceOptions, Refusal, TaskReport, VolumeInfo, VolumeTasks,
+};
 use domain::{BrickName, Peer, VolumeName};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -92,19 +94,22 @@ pub const EG_ANOTRANS: i64 = 30802;
 
 /// glusterd refused because another command holds the cluster (or volume) lock. Such a command
 /// was not executed, so it is safe to run again.
+///
+/// Same as `e.refusal() == Some(Refusal::LockHeld)`; prefer that ([`DriverError::refusal`]).
 pub fn is_lock_contention(e: &DriverError) -> bool {
-    matches!(e, DriverError::Gluster { errno, message }
-        if *errno == EG_ANOTRANS || message.contains("Another transaction is in progress"))
+    e.refusal() == Some(Refusal::LockHeld)
 }
 
 /// A task daemon (the rebalance process on some node) failed to answer glusterd's brick op:
 /// "Brick ops failed on 192.0.2.13. Glusterd Syncop Mgmt brick op 'Rebalance' failed. …".
 /// Seen on GlusterFS 10.3 when `status` or `stop` reaches a node whose rebalance process is
 /// exiting (it just completed, or is being stopped); a moment later the same command answers.
-/// Only reads and stops of a task are retried on it (see [`Retry::LockAndDaemon`]).
+/// Only reads and stops of a task are retried on it (`Retry::LockAndDaemon`).
+///
+/// Same as `e.refusal() == Some(Refusal::TaskDaemonBusy)`; prefer that
+/// ([`DriverError::refusal`]).
 pub fn is_task_daemon_blip(e: &DriverError) -> bool {
-    matches!(e, DriverError::Gluster { message, .. }
-        if message.contains("Brick ops failed") && message.contains("brick op 'Rebalance' failed"))
+    e.refusal() == Some(Refusal::TaskDaemonBusy)
 }
 
 /// Which refusals a command is run again after.

@@ -1,5 +1,6 @@
 //! Errors of the driver layer.
 
+use crate::Refusal;
 use std::time::Duration;
 use thiserror::Error;
 
@@ -88,6 +89,28 @@ impl DriverError {
                 self,
                 DriverError::Parse(ParseError::NotXml(_) | ParseError::UnexpectedRoot(_))
             )
+    }
+
+    /// What gluster's refusal means, for [`DriverError::Gluster`] (see [`Refusal::classify`]).
+    ///
+    /// For [`DriverError::NoHostAnswered`] it is the refusal every host gave when all of them
+    /// refused the same way (there is at least one host and each failure is a refusal of the same
+    /// class), else `None`: a refusal mixed with host failures or with other refusals does not
+    /// say what the cluster thinks. [`crate::CliDriver`] itself never builds such a list (a
+    /// refusal is an answer and is returned at once), but other [`crate::Gluster`]
+    /// implementations may. Every other error is not a refusal: `None`.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            DriverError::Gluster { errno, message } => Some(Refusal::classify(*errno, message)),
+            DriverError::NoHostAnswered(all) => {
+                let (first, rest) = all.split_first()?;
+                let refusal = first.refusal()?;
+                rest.iter()
+                    .all(|e| e.refusal() == Some(refusal))
+                    .then_some(refusal)
+            }
+            _ => None,
+        }
     }
 
     /// The failures behind this error: each host's for [`DriverError::NoHostAnswered`], else

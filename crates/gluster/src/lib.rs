@@ -11,6 +11,7 @@ pub mod error;
 pub mod model;
 pub mod parse;
 pub mod process;
+pub mod refusal;
 
 pub use driver::{
     is_lock_contention, is_task_daemon_blip, CliDriver, Gluster, HostCommand, EG_ANOTRANS,
@@ -20,3 +21,4 @@ pub use model::{
     BrickInfo, GlusterTask, HealBrick, HealInfo, RebalanceOptions, TaskReport, VolumeInfo,
     VolumeTasks,
 };
+pub use refusal::Refusal;

@@ -106,3 +106,9 @@ impl HealInfo {
             .collect()
     }
 }
+
+/// Whether `name` is gluster's name for the node that answered a command (`localhost` in
+/// `pool list` and in task reports) rather than a peer host name.
+pub fn names_answering_node(name: &str) -> bool {
+    name == "localhost"
+}
