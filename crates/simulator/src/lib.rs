@@ -13,11 +13,16 @@
 //! it to see which service replica asked what).
 
 mod commands;
+mod inventory;
+mod progress;
+mod rebalance;
 mod remove_brick;
+mod report;
+mod slow_start;
 mod state;
 mod xml;
 
-pub use state::{PeerFault, SimState, SimTask, SimVolume};
+pub use state::{FrozenNode, PeerFault, SimState, SimTask, SimVolume};
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -1,7 +1,9 @@
 //! `volume remove-brick VOL [replica N] BRICK… start|status|stop|commit|force` with gluster
 //! 10.3's rules, messages and XML.
 
-use crate::commands::{ok, task_report, task_status_code, usage, EG_INTRNL};
+use crate::commands::{ok, usage, EG_INTRNL};
+use crate::progress::{fails_at, task_status_code};
+use crate::report::task_report;
 use crate::state::{now_secs, SimState, SimTask};
 use crate::xml::Doc;
 use crate::{Reply, SimOptions};
@@ -87,6 +89,9 @@ pub fn execute(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) 
                 }
                 return done("Remove Brick commit force successful", None);
             }
+            if let Some(r) = dead_brick(st, idx, opts.node, bricks) {
+                return r;
+            }
             let v = &st.volumes[idx];
             let mut nodes: Vec<usize> = positions.iter().map(|p| v.bricks[*p].peer).collect();
             nodes.sort_unstable();
@@ -100,6 +105,8 @@ pub fn execute(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) 
                 nodes,
                 bricks: given,
                 failures: v.migration_failures,
+                fails_at: fails_at(v, now, opts.task_secs),
+                frozen: Vec::new(),
             };
             let id = task.id;
             st.volumes[idx].remove_brick = Some(task);
@@ -120,11 +127,18 @@ pub fn execute(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) 
                     ok(reply)
                 }
                 _ => {
-                    if matches!(task_status_code(&task, now), 1 | 5) {
-                        return refused(
-                            EG_INTRNL,
-                            "use 'force' option as migration is in progress",
-                        );
+                    match task_status_code(&task, now) {
+                        1 | 5 => {
+                            return refused(
+                                EG_INTRNL,
+                                "use 'force' option as migration is in progress",
+                            )
+                        }
+                        // gluster keeps a failed removal until it is stopped.
+                        4 | 8 => {
+                            return refused(EG_INTRNL, "use 'force' option as migration has failed")
+                        }
+                        _ => {}
                     }
                     let gone: BTreeSet<usize> = task
                         .bricks
@@ -187,4 +201,33 @@ fn checks(
         }
     }
     None
+}
+
+/// Knob `bricks_down`: glusterd refuses to start removing a brick whose process is dead. The
+/// node that answers checks its own bricks first ("Found dead brick …"); a peer's refusal
+/// comes back as "Staging failed on PEER. Error: …".
+fn dead_brick(st: &SimState, idx: usize, local: usize, bricks: &[&str]) -> Option<Reply> {
+    let v = &st.volumes[idx];
+    let names = v.brick_names(&st.peers);
+    let dead: Vec<(usize, &str)> = bricks
+        .iter()
+        .filter(|b| v.bricks_down.iter().any(|d| d == *b))
+        .filter_map(|b| {
+            let pos = names.iter().position(|n| n == b)?;
+            Some((v.bricks.get(pos)?.peer, *b))
+        })
+        .collect();
+    let (peer, brick) = dead
+        .iter()
+        .find(|(peer, _)| *peer == local)
+        .or_else(|| dead.first())?;
+    let found = format!("Found dead brick {brick}");
+    if *peer == local {
+        return Some(refused(EG_INTRNL, &found));
+    }
+    let host = st.peers.get(*peer).map_or("?", |p| p.hostname.as_str());
+    Some(refused(
+        EG_INTRNL,
+        &format!("Staging failed on {host}. Error: {found}"),
+    ))
 }

@@ -32,6 +32,13 @@ pub struct SimPeer {
     /// contention error ("Another transaction is in progress", opErrno 30802).
     #[serde(default)]
     pub busy_calls: u32,
+    /// Test knob: this node's row of every running task stays "in progress" forever, its
+    /// counters and runtime frozen where they were when the simulator first saw the knob (at
+    /// zero for a task started afterwards), as glusterd reports a node whose rebalance
+    /// process exited without telling it. Clearing the knob does not revive a frozen row;
+    /// tasks started after it is cleared run normally.
+    #[serde(default)]
+    pub stuck_tasks: bool,
 }
 
 /// A misbehaving node, for resilience tests (`"fault": "hang"` in the state file).
@@ -80,6 +87,22 @@ pub struct SimTask {
     /// Files per node that fail to migrate (reported once the node completes).
     #[serde(default)]
     pub failures: i64,
+    /// When every node's process fails (seconds since the epoch): set at start when a brick
+    /// of the volume is down. Until then the nodes report "in progress" with zero counters.
+    #[serde(default)]
+    pub fails_at: Option<f64>,
+    /// Nodes whose row froze "in progress" (knob `stuck_tasks`), and when.
+    #[serde(default)]
+    pub frozen: Vec<FrozenNode>,
+}
+
+/// A node whose row of a task stays "in progress" with the counters it had at `at`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct FrozenNode {
+    /// Index into `peers`.
+    pub peer: usize,
+    /// When its counters stopped (seconds since the epoch).
+    pub at: f64,
 }
 
 /// A volume.
@@ -112,6 +135,21 @@ pub struct SimVolume {
     /// after some failures), while their own status commands still answer.
     #[serde(default)]
     pub hide_tasks: bool,
+    /// Test knob: bricks (`host:/path`) whose brick process is dead. A rebalance or
+    /// remove-brick started while one is listed fails on every node running it; removing a
+    /// listed brick is refused ("Found dead brick …").
+    #[serde(default)]
+    pub bricks_down: Vec<String>,
+    /// Test knob: a `rebalance … start` or `remove-brick … start` that will succeed answers
+    /// only after this many milliseconds (real gluster takes about 10 s). Meanwhile the state
+    /// is unlocked and unchanged: other commands answer and list the previous task.
+    #[serde(default)]
+    pub start_delay_ms: u64,
+    /// Test knob, with `start_delay_ms`: the slow start keeps the state locked while it waits,
+    /// so every other command waits for it to return (as real glusterd holds its locks: a
+    /// `volume status` issued meanwhile blocks, then shows the new task).
+    #[serde(default)]
+    pub start_holds_lock: bool,
 }
 
 impl SimVolume {
@@ -161,6 +199,7 @@ impl Default for SimState {
                 up: true,
                 fault: None,
                 busy_calls: 0,
+                stuck_tasks: false,
             })
             .collect();
         let brick = |peer, path: &str| SimBrick {
@@ -179,6 +218,9 @@ impl Default for SimState {
             migration_failures: 0,
             pending_heals: 0,
             hide_tasks: false,
+            bricks_down: Vec::new(),
+            start_delay_ms: 0,
+            start_holds_lock: false,
         };
         SimState {
             peers,

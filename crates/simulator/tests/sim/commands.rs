@@ -1,8 +1,6 @@
 //! The simulator answers like gluster 10.3: its XML parses with the driver's parsers, tasks
 //! progress with time, and its refusals use gluster's words.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
 use domain::{TaskKind, TaskStatus, VolumeType};
 use gluster::{parse, DriverError};
 use simulator::{run, Reply, SimOptions};

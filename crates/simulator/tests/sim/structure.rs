@@ -3,8 +3,6 @@
 //! real capture (fixtures/gluster-10.3 in the gluster crate) and compares the two documents'
 //! shapes: every element path, and the order of each element's distinct children.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
 use simulator::{run, Reply, SimOptions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -14,12 +12,12 @@ const FIXTURES: &str = concat!(
     "/../gluster/tests/fixtures/gluster-10.3"
 );
 
-fn real(name: &str) -> String {
+pub(crate) fn real(name: &str) -> String {
     std::fs::read_to_string(format!("{FIXTURES}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 /// The exit code of each capture, from MANIFEST.md.
-fn real_exit(name: &str) -> u8 {
+pub(crate) fn real_exit(name: &str) -> u8 {
     let manifest = real("MANIFEST.md");
     let row = manifest
         .lines()
@@ -48,13 +46,14 @@ fn shape(xml: &str) -> BTreeSet<String> {
     out
 }
 
-struct Sim {
+/// A simulator on its own state file, answering as node 1.
+pub(crate) struct Sim {
     _dir: tempfile::TempDir,
-    opts: SimOptions,
+    pub(crate) opts: SimOptions,
 }
 
 impl Sim {
-    fn new(task_secs: f64) -> Self {
+    pub(crate) fn new(task_secs: f64) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let opts = SimOptions {
             state: dir.path().join("s.json"),
@@ -64,14 +63,14 @@ impl Sim {
         };
         Sim { _dir: dir, opts }
     }
-    fn run(&self, words: &str) -> Reply {
+    pub(crate) fn run(&self, words: &str) -> Reply {
         let mut args = vec!["--mode=script".to_owned(), "--xml".to_owned()];
         args.extend(words.split(' ').map(str::to_owned));
         run(&self.opts, &args)
     }
 }
 
-fn same_shape(fixture: &str, got: &Reply) {
+pub(crate) fn same_shape(fixture: &str, got: &Reply) {
     let want = real(fixture);
     let (w, g) = (shape(&want), shape(&got.stdout));
     let missing: Vec<_> = w.difference(&g).collect();
