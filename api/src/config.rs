@@ -77,6 +77,9 @@ pub struct PollFile {
     pub lease_secs: f64,
     /// Days an ended job (succeeded, failed, stopped) is kept before the scheduler purges it.
     pub job_retention_days: f64,
+    /// Seconds a task gluster reports in progress may show no movement (no counter, no run
+    /// time) before its job is marked stalled (`stalled_since` and a reason; it stays running).
+    pub stall_after_secs: f64,
 }
 
 impl Default for PollFile {
@@ -92,6 +95,7 @@ impl Default for PollFile {
             vanish_grace_secs: 600.0,
             lease_secs: 15.0,
             job_retention_days: 30.0,
+            stall_after_secs: 900.0,
         }
     }
 }
@@ -186,6 +190,7 @@ impl Settings {
                 "POLL_PENDING_TIMEOUT_SECS" => self.poll.pending_timeout_secs = secs(&value)?,
                 "GLUSTER_TIMEOUT_SECS" => self.poll.gluster_timeout_secs = secs(&value)?,
                 "POLL_LEASE_SECS" => self.poll.lease_secs = secs(&value)?,
+                "POLL_STALL_AFTER_SECS" => self.poll.stall_after_secs = secs(&value)?,
                 "POLL_JOB_RETENTION_DAYS" => {
                     self.poll.job_retention_days = secs(&value).map_err(|_| {
                         ConfigError::Invalid(format!(
@@ -299,6 +304,7 @@ impl Settings {
             ("pending_timeout_secs", p.pending_timeout_secs),
             ("gluster_timeout_secs", p.gluster_timeout_secs),
             ("lease_secs", p.lease_secs),
+            ("stall_after_secs", p.stall_after_secs),
         ] {
             if !(v.is_finite() && v > 0.0 && v <= MAX_SECS) {
                 return Err(ConfigError::Invalid(format!(
@@ -343,6 +349,7 @@ impl Settings {
             vanish_misses: self.poll.vanish_misses,
             vanish_grace: d(self.poll.vanish_grace_secs),
             job_retention: d(self.poll.job_retention_days * 86_400.0),
+            stall_after: d(self.poll.stall_after_secs),
         }
     }
 

@@ -124,6 +124,26 @@ pub fn etag_of(bytes: &[u8]) -> String {
     format!("\"{h:016x}\"")
 }
 
+/// Fields of a representation that say when it was last checked, not what it says: they do
+/// not take part in its validator.
+const CHECK_STAMPS: [&str; 1] = ["polled_at"];
+
+/// The weak validator of a JSON representation: [`etag_of`] over it without the
+/// [`CHECK_STAMPS`], so a poll that found nothing new (only `polled_at` moves) neither changes
+/// the `ETag` nor wakes a long-poll.
+pub fn validator_of(bytes: &[u8]) -> String {
+    let meaningful = match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(mut fields)) => {
+            for stamp in CHECK_STAMPS {
+                fields.remove(stamp);
+            }
+            serde_json::to_vec(&fields).unwrap_or_else(|_| bytes.to_vec())
+        }
+        _ => bytes.to_vec(),
+    };
+    format!("W/{}", etag_of(&meaningful))
+}
+
 /// Answers `value` as JSON with an `ETag`, or 304 when `If-None-Match` already names it;
 /// `retry_after` (seconds) is added while the resource is still changing.
 pub fn cacheable_json<T: Serialize>(
@@ -163,7 +183,7 @@ pub fn if_none_match_names(req: &HttpRequest, tag: &str) -> bool {
 
 /// [`cacheable_json`] for a body already serialised.
 pub fn cacheable(req: &HttpRequest, bytes: Vec<u8>, retry_after: Option<u64>) -> HttpResponse {
-    let tag = etag_of(&bytes);
+    let tag = validator_of(&bytes);
     let matches = if_none_match_names(req, &tag);
     let mut resp = if matches {
         HttpResponse::NotModified()
@@ -220,6 +240,16 @@ mod tests {
             "Not Found",
             "an empty text becomes the status's reason"
         );
+    }
+
+    #[test]
+    fn validators_ignore_the_poll_stamp_only() {
+        let a = validator_of(br#"{"status":"running","polled_at":"2026-01-01T00:00:00Z"}"#);
+        let b = validator_of(br#"{"status":"running","polled_at":"2026-01-01T00:00:02Z"}"#);
+        let c = validator_of(br#"{"status":"stopped","polled_at":"2026-01-01T00:00:02Z"}"#);
+        assert_eq!(a, b);
+        assert_ne!(b, c);
+        assert!(a.starts_with("W/\""));
     }
 
     #[test]

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub mod poller;
+pub use poller::{PollerDto, PollerState};
+
 /// The path of a job resource.
 pub fn job_href(id: Uuid) -> String {
     format!("/api/v1/jobs/{id}")
@@ -94,11 +97,15 @@ pub struct ClusterDto {
     pub inventory_at: Option<DateTime<Utc>>,
     /// Peers of the pool.
     pub peers: Vec<PeerDto>,
+    /// This replica's poller of the cluster (another replica's is on that replica).
+    pub poller: PollerDto,
 }
 
-impl From<ClusterRecord> for ClusterDto {
-    fn from(c: ClusterRecord) -> Self {
+impl ClusterDto {
+    /// The cluster as recorded, with what this replica's poller of it is doing.
+    pub fn new(c: ClusterRecord, poller: scheduler::WorkerStatus) -> Self {
         ClusterDto {
+            poller: poller.into(),
             id: c.id,
             name: c.name,
             reachable: c.last_poll_at.is_some() && c.last_error.is_none(),
@@ -420,6 +427,18 @@ pub struct JobDto {
     /// Set while gluster cannot be asked about the job (cluster unreachable, unreadable
     /// answer): since when `status` and the progress are only the last ones known.
     pub stale_since: Option<DateTime<Utc>>,
+    /// Set while gluster reports the task in progress but none of its counters or run time
+    /// has moved for `poll.stall_after_secs`: since when nothing moves. The job stays
+    /// `running`; `reason` says what to check. An operator decides.
+    pub stalled_since: Option<DateTime<Utc>>,
+    /// Nodes whose report is awaited before the job may complete: gluster reported the task
+    /// completed without them while their glusterd is disconnected (their migration may still
+    /// run). Empty when nothing holds the job back.
+    pub waiting_for_nodes: Vec<String>,
+    /// Gluster still holds this ended job's task (a failed removal): it blocks rebalance and
+    /// remove-brick on the volume until it is stopped (`POST /jobs/{id}/cancel` or the
+    /// volume's `bricks/remove/stop`).
+    pub needs_stop: bool,
     /// Steps: the `executing` root with the task's steps inside.
     pub steps: Vec<StepDto>,
     /// The `X-Request-Id` of the request that created the job (`null` for tasks adopted from
@@ -461,6 +480,9 @@ impl From<&JobRecord> for JobDto {
             updated_at: j.updated_at,
             polled_at: j.polled_at,
             stale_since: j.stale_since,
+            stalled_since: j.tracking.stalled_since,
+            waiting_for_nodes: j.tracking.held_for.clone(),
+            needs_stop: j.tracking.needs_stop,
             steps: step_tree(rec, None),
         }
     }

@@ -8,7 +8,7 @@ use crate::state::AppState;
 use actix_web::HttpServer;
 use gluster::{CliDriver, HostCommand};
 use persistence::{PersistenceError, Store};
-use scheduler::{ClusterContext, Operations, Scheduler, SystemClock};
+use scheduler::{ClusterContext, Operations, Registry, Scheduler, SystemClock};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -144,9 +144,15 @@ pub fn state(settings: &Settings) -> Result<AppState, ServerError> {
                 Arc::new(CliDriver::new(hosts, settings.gluster_timeout())),
             )
         })
-        .collect();
-    let scheduler = Arc::new(Scheduler::new(clusters));
-    let ops = Operations::new(store.clone(), scheduler.clone(), Arc::new(SystemClock));
+        .collect::<Vec<_>>();
+    let registry = Registry::new(clusters);
+    let scheduler = Arc::new(Scheduler::new(registry.clone()));
+    let ops = Operations::new(
+        store.clone(),
+        registry,
+        scheduler.clone(),
+        Arc::new(SystemClock),
+    );
     Ok(AppState {
         store,
         ops,

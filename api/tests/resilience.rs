@@ -104,7 +104,7 @@ async fn a_restarted_service_resumes_the_same_job_and_keeps_one_task_per_volume(
 
 /// Writes a pending job the way a start does before it calls gluster.
 fn pending_job(env: &Env, vol: &Value) -> Job {
-    let cluster = env.state.scheduler.clusters()[0].id;
+    let cluster = env.state.scheduler.registry().all()[0].id;
     let job = Job::new_pending(
         TaskKind::Rebalance,
         JobOrigin::Api,

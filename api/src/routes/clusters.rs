@@ -18,8 +18,15 @@ use persistence::repo::clusters;
 pub async fn list_clusters(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let items = blocking(move || Ok(store.read(clusters::list)?)).await?;
+    let scheduler = &state.scheduler;
     Ok(HttpResponse::Ok().json(ClusterList {
-        items: items.into_iter().map(ClusterDto::from).collect(),
+        items: items
+            .into_iter()
+            .map(|c| {
+                let poller = scheduler.worker_status(c.id);
+                ClusterDto::new(c, poller)
+            })
+            .collect(),
         next_cursor: None,
     }))
 }

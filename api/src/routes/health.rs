@@ -76,7 +76,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .unwrap_or_default();
     let configured: Vec<(Uuid, String)> = state
         .scheduler
-        .clusters()
+        .registry()
+        .all()
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();

@@ -1,6 +1,8 @@
 //! `GET /jobs`, `GET /jobs/{job_id}`.
 
-use crate::conventions::{cacheable, etag_of, if_none_match_names, json_bytes, IfNoneMatchHeader};
+use crate::conventions::{
+    cacheable, if_none_match_names, json_bytes, validator_of, IfNoneMatchHeader,
+};
 use crate::dto::{JobDto, JobList};
 use crate::error::{ApiError, Problem};
 use crate::idempotency::IdempotencyKeyHeader;
@@ -146,7 +148,7 @@ pub async fn get_job(
             .await?
             .ok_or(ApiError::JobNotFound(id))?;
         let bytes = json_bytes(&JobDto::from(&rec))?;
-        let tag = etag_of(&bytes);
+        let tag = validator_of(&bytes);
         let unchanged = if req.headers().contains_key(header::IF_NONE_MATCH) {
             if_none_match_names(&req, &tag)
         } else {
@@ -185,7 +187,8 @@ pub async fn cancel_job(
         let rec = store
             .read(|c| jobs::get(c, id))?
             .ok_or(ApiError::JobNotFound(id))?;
-        if !rec.job.status.is_active() {
+        // A failed removal whose task gluster still holds can be stopped to free the volume.
+        if !rec.job.status.is_active() && !rec.job.tracking.needs_stop {
             return Err(ApiError::JobNotActive(format!(
                 "job {id} is {}: there is no task of it to stop",
                 rec.job.status

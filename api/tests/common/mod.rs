@@ -204,7 +204,7 @@ pub fn env_custom(task_secs: f64, adjust: impl FnOnce(&mut Settings)) -> Env {
     let state = server::state(&settings).unwrap();
     let clock = Arc::new(SystemClock);
     ClusterPoller::new(
-        state.scheduler.clusters()[0].clone(),
+        state.scheduler.registry().all()[0].clone(),
         state.store.clone(),
         clock.clone(),
         settings.poll_settings(),

@@ -325,6 +325,8 @@ pub struct Job {
     pub request_id: Option<String>,
     /// The name of the API token that created the job (`None` without tokens, or adopted).
     pub initiator: Option<String>,
+    /// What following the task has established (miss counts, stall, held nodes).
+    pub tracking: crate::Tracking,
 }
 
 impl Job {
@@ -358,6 +360,7 @@ impl Job {
             stale_since: None,
             request_id: None,
             initiator: None,
+            tracking: crate::Tracking::default(),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod names;
 pub mod progress;
 pub mod removal;
 pub mod task;
+pub mod tracking;
 pub mod volume;
 
 pub use error::DomainError;
@@ -17,4 +18,5 @@ pub use names::{BrickName, VolumeName};
 pub use progress::{aggregate_status, commit_blocker, NodeProgress, ProgressTotals};
 pub use removal::{RemovalMode, RemovalPlan, RemovalRequest};
 pub use task::{TaskKind, TaskStatus};
+pub use tracking::Tracking;
 pub use volume::{Brick, Peer, Volume, VolumeLayout, VolumeStatus, VolumeType};

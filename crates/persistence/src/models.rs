@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::{
     Brick, Job, JobOrigin, JobStatus, NodeProgress, Step, StepKind, StepStatus, TaskKind,
-    TaskParams, TaskStatus, Volume, VolumeLayout, VolumeStatus, VolumeType,
+    TaskParams, TaskStatus, Tracking, Volume, VolumeLayout, VolumeStatus, VolumeType,
 };
 use uuid::Uuid;
 
@@ -138,6 +138,12 @@ pub struct JobRow {
     pub stale_since: Option<NaiveDateTime>,
     pub request_id: Option<String>,
     pub initiator: Option<String>,
+    pub held_for: Option<String>,
+    pub miss_count: i32,
+    pub missing_since: Option<NaiveDateTime>,
+    pub progressed_at: Option<NaiveDateTime>,
+    pub stalled_since: Option<NaiveDateTime>,
+    pub needs_stop: bool,
 }
 
 impl JobRow {
@@ -163,6 +169,19 @@ impl JobRow {
             stale_since: j.stale_since.map(ts),
             request_id: j.request_id.clone(),
             initiator: j.initiator.clone(),
+            held_for: if j.tracking.held_for.is_empty() {
+                None
+            } else {
+                Some(
+                    serde_json::to_string(&j.tracking.held_for)
+                        .map_err(|e| PersistenceError::Corrupt(e.to_string()))?,
+                )
+            },
+            miss_count: i32::try_from(j.tracking.misses).unwrap_or(i32::MAX),
+            missing_since: j.tracking.missing_since.map(ts),
+            progressed_at: j.tracking.progressed_at.map(ts),
+            stalled_since: j.tracking.stalled_since.map(ts),
+            needs_stop: j.tracking.needs_stop,
         })
     }
 
@@ -194,6 +213,18 @@ impl JobRow {
             stale_since: self.stale_since.map(utc),
             request_id: self.request_id,
             initiator: self.initiator,
+            tracking: Tracking {
+                held_for: match self.held_for.as_deref() {
+                    None => Vec::new(),
+                    Some(text) => serde_json::from_str(text)
+                        .map_err(|e| PersistenceError::Corrupt(format!("job held_for: {e}")))?,
+                },
+                misses: u32::try_from(self.miss_count).unwrap_or(0),
+                missing_since: self.missing_since.map(utc),
+                progressed_at: self.progressed_at.map(utc),
+                stalled_since: self.stalled_since.map(utc),
+                needs_stop: self.needs_stop,
+            },
         })
     }
 }

@@ -74,6 +74,12 @@ diesel::table! {
         stale_since -> Nullable<Timestamp>,
         request_id -> Nullable<Text>,
         initiator -> Nullable<Text>,
+        held_for -> Nullable<Text>,
+        miss_count -> Integer,
+        missing_since -> Nullable<Timestamp>,
+        progressed_at -> Nullable<Timestamp>,
+        stalled_since -> Nullable<Timestamp>,
+        needs_stop -> Bool,
     }
 }
 
@@ -135,6 +141,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    purged_tasks (gluster_task_id) {
+        gluster_task_id -> Text,
+        cluster_id -> Text,
+        purged_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(peers -> clusters (cluster_id));
 diesel::joinable!(volumes -> clusters (cluster_id));
 diesel::joinable!(bricks -> volumes (volume_id));
@@ -151,5 +165,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_nodes,
     cluster_leases,
     replicas,
-    idempotency_keys
+    idempotency_keys,
+    purged_tasks
 );

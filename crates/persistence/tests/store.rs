@@ -624,7 +624,9 @@ fn only_jobs_that_ended_before_the_cutoff_are_purged(db: &TestDb) {
         .unwrap();
 
     let cutoff = t0 + Duration::seconds(500);
-    let purged = s.write(|c| jobs::purge_ended(c, CLUSTER, cutoff)).unwrap();
+    let purged = s
+        .write(|c| jobs::purge_ended(c, CLUSTER, cutoff, cutoff))
+        .unwrap();
     assert_eq!(purged, 2);
     for gone in [&old, &old_stopped] {
         assert!(s.read(|c| jobs::get(c, gone.id)).unwrap().is_none());
@@ -639,7 +641,8 @@ fn only_jobs_that_ended_before_the_cutoff_are_purged(db: &TestDb) {
         .unwrap();
     assert_eq!(all.items.len(), 4);
     assert_eq!(
-        s.write(|c| jobs::purge_ended(c, CLUSTER, cutoff)).unwrap(),
+        s.write(|c| jobs::purge_ended(c, CLUSTER, cutoff, cutoff))
+            .unwrap(),
         0,
         "a second purge finds nothing"
     );

@@ -61,16 +61,13 @@ pub enum OpError {
 }
 
 impl OpError {
-    /// Classifies a driver error of a write command.
+    /// Classifies a driver error of a write command: a refusal that means another task or
+    /// transaction holds the volume is a conflict (see [`gluster::Refusal::is_conflict`]).
     pub fn from_driver(e: DriverError) -> Self {
+        let conflict = e.refusal().is_some_and(gluster::Refusal::is_conflict);
         match e {
             DriverError::Gluster { message, errno } => {
                 log::info!("gluster refused the command (errno {errno}): {message}");
-                let lower = message.to_ascii_lowercase();
-                let conflict = lower.contains("already")
-                    || lower.contains("in progress")
-                    || lower.contains("not yet committed")
-                    || lower.contains("another transaction");
                 OpError::GlusterRefused { message, conflict }
             }
             other => OpError::GlusterUnavailable(other.to_string()),

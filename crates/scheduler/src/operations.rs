@@ -1,9 +1,13 @@
 //! Starting and stopping tasks on behalf of the API.
 
 use crate::inventory::to_volume;
-use crate::{reconcile, Clock, ClusterContext, OpError, Scheduler};
-use domain::{DomainError, Job, JobOrigin, TaskKind, TaskParams, TaskStatus, Volume, VolumeName};
-use gluster::{DriverError, RebalanceOptions, TaskReport};
+use crate::poll::claim;
+use crate::registry::{Registry, Wake};
+use crate::{reconcile, Clock, ClusterContext, OpError};
+use domain::{
+    DomainError, Job, JobOrigin, JobStatus, TaskKind, TaskParams, TaskStatus, Volume, VolumeName,
+};
+use gluster::{DriverError, GlusterTask, RebalanceOptions, Refusal, TaskReport};
 use persistence::repo::{jobs, volumes};
 use persistence::{JobRecord, PersistenceError, Store};
 use std::sync::Arc;
@@ -13,7 +17,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct Operations {
     store: Store,
-    scheduler: Arc<Scheduler>,
+    registry: Registry,
+    waker: Arc<dyn Wake>,
     clock: Arc<dyn Clock>,
 }
 
@@ -35,11 +40,18 @@ impl Requester {
 }
 
 impl Operations {
-    /// Operations over `store`, reaching clusters through `scheduler`.
-    pub fn new(store: Store, scheduler: Arc<Scheduler>, clock: Arc<dyn Clock>) -> Self {
+    /// Operations over `store` on the clusters of `registry`; `waker` asks a cluster's poller
+    /// for a cycle after a change.
+    pub fn new(
+        store: Store,
+        registry: Registry,
+        waker: Arc<dyn Wake>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             store,
-            scheduler,
+            registry,
+            waker,
             clock,
         }
     }
@@ -57,7 +69,7 @@ impl Operations {
     }
 
     pub(crate) fn wake(&self, cluster: Uuid) {
-        self.scheduler.wake(cluster);
+        self.waker.wake(cluster);
     }
 
     /// Writes a pending job with its steps; a volume that already has an active job answers
@@ -91,7 +103,7 @@ impl Operations {
             rec.job.reason = Some(reason.clone());
             jobs::update(c, &rec.job)
         })?;
-        self.scheduler.wake(cluster.id);
+        self.waker.wake(cluster.id);
         Ok(OpError::GlusterUnavailable(format!(
             "{e}; job {} stays pending until gluster shows whether the task started",
             job.id
@@ -104,8 +116,8 @@ impl Operations {
             .read(|c| volumes::get(c, volume_id))?
             .ok_or(OpError::VolumeNotFound(volume_id))?;
         let cluster = self
-            .scheduler
-            .cluster(volume.cluster_id)
+            .registry
+            .get(volume.cluster_id)
             .ok_or(OpError::ClusterNotConfigured(volume.cluster_id))?;
         Ok((volume, cluster))
     }
@@ -120,7 +132,7 @@ impl Operations {
         let read_at = self.clock.now();
         let infos = match cluster.driver.volume_info(Some(&name)) {
             Ok(infos) => infos,
-            Err(DriverError::Gluster { message, .. }) if message.contains("does not exist") => {
+            Err(e) if e.refusal() == Some(Refusal::VolumeMissing) => {
                 return Err(OpError::VolumeNotFound(volume.id))
             }
             Err(e) => return Err(OpError::from_driver(e)),
@@ -132,6 +144,17 @@ impl Operations {
         let fresh = to_volume(cluster.id, info, read_at);
         self.store.write(|c| volumes::upsert(c, &fresh))?;
         Ok(fresh)
+    }
+
+    /// The job that holds the volume: its active job, or an ended one whose task gluster still
+    /// holds (a failed removal that must be stopped first).
+    pub(crate) fn holder(&self, volume_id: Uuid) -> Result<Option<JobRecord>, OpError> {
+        Ok(self.store.read(|c| {
+            Ok(match jobs::active_for_volume(c, volume_id)? {
+                Some(active) => Some(active),
+                None => jobs::held_for_volume(c, volume_id)?,
+            })
+        })?)
     }
 
     pub(crate) fn conflict(&self, volume: &Volume, active: &JobRecord) -> OpError {
@@ -159,7 +182,7 @@ impl Operations {
             .into());
         }
         let (cached, cluster) = self.volume(volume_id)?;
-        if let Some(active) = self.store.read(|c| jobs::active_for_volume(c, volume_id))? {
+        if let Some(active) = self.holder(volume_id)? {
             return Err(self.conflict(&cached, &active));
         }
         let volume = self.refresh(&cluster, &cached)?;
@@ -187,6 +210,11 @@ impl Operations {
                 let rec = self.store.write(|c| {
                     let mut rec = jobs::get_for_update(c, job.id)?
                         .ok_or(PersistenceError::NotFound("job"))?;
+                    if rec.job.status != JobStatus::Pending {
+                        // The poller found the task during the (long) start and has followed
+                        // it since: what it recorded is newer than "just started".
+                        return Ok(rec);
+                    }
                     rec.job.gluster_task_id = task_id;
                     let status = if options.fix_layout {
                         TaskStatus::FixLayoutInProgress
@@ -197,7 +225,7 @@ impl Operations {
                     jobs::update(c, &rec.job)?;
                     Ok(rec)
                 })?;
-                self.scheduler.wake(cluster.id);
+                self.waker.wake(cluster.id);
                 Ok(rec)
             }
             Err(e @ DriverError::Gluster { .. }) => {
@@ -237,17 +265,15 @@ impl Operations {
                 (Some(rec), _) => rec,
                 // A task started with the CLI and not adopted yet: put it on record now.
                 (None, Some(task_id)) => {
-                    let mut job = Job::new_pending(
-                        TaskKind::Rebalance,
-                        JobOrigin::Cli,
-                        volume.id,
-                        &volume.name,
-                        cluster.id,
-                        TaskParams::default(),
-                        now,
-                    );
-                    job.gluster_task_id = Some(task_id);
-                    let steps = job.initial_steps();
+                    let task = GlusterTask {
+                        kind: TaskKind::Rebalance,
+                        id: task_id,
+                        status: report.status,
+                        bricks: Vec::new(),
+                    };
+                    let job = claim::adopted(&task, &volume, now);
+                    let mut steps = job.initial_steps();
+                    job.sync_steps(&mut steps, now);
                     jobs::insert(c, &job, &steps)?;
                     JobRecord {
                         job,
@@ -269,12 +295,12 @@ impl Operations {
             if rec.job.gluster_task_id.is_none() {
                 rec.job.gluster_task_id = report.task_id;
             }
-            reconcile::apply(c, &mut rec, ended, Some(&report), now)?;
+            reconcile::apply(c, &mut rec, ended, Some(&report.nodes), now)?;
             rec.job.polled_at = Some(now);
             jobs::update(c, &rec.job)?;
             Ok(Some(rec))
         })?;
-        self.scheduler.wake(cluster.id);
+        self.waker.wake(cluster.id);
         Ok((rec, report))
     }
 

@@ -1,18 +1,18 @@
 //! Applying what gluster reports to a job record, and writing only what changed.
 
 use chrono::{DateTime, Utc};
-use domain::{JobStatus, TaskStatus};
-use gluster::TaskReport;
+use domain::{JobStatus, NodeProgress, TaskStatus};
 use persistence::repo::jobs;
 use persistence::{DbConnection, JobRecord, PersistenceError};
 
-/// Brings `rec` in line with gluster's `status` (and `report`, when a status call was made),
+/// Brings `rec` in line with gluster's `status` (and the per-node rows `nodes`, when a status
+/// call reported them),
 /// then saves the parts that changed. Returns whether anything was written.
 pub fn apply(
     conn: &mut DbConnection,
     rec: &mut JobRecord,
     status: TaskStatus,
-    report: Option<&TaskReport>,
+    nodes: Option<&[NodeProgress]>,
     now: DateTime<Utc>,
 ) -> Result<bool, PersistenceError> {
     let job = &mut rec.job;
@@ -39,9 +39,9 @@ pub fn apply(
         }
     }
     let steps_changed = job.sync_steps(&mut rec.steps, now);
-    let nodes_changed = match report {
-        Some(r) if r.nodes != rec.nodes => {
-            rec.nodes = r.nodes.clone();
+    let nodes_changed = match nodes {
+        Some(n) if n != rec.nodes.as_slice() => {
+            rec.nodes = n.to_vec();
             true
         }
         _ => false,

@@ -123,7 +123,12 @@ impl Operations {
         let (volume, cluster) = self.volume(volume_id)?;
         let rec = self
             .store()
-            .read(|c| jobs::active_for_volume(c, volume_id))?
+            .read(|c| {
+                Ok(match jobs::active_for_volume(c, volume_id)? {
+                    Some(active) => Some(active),
+                    None => jobs::held_for_volume(c, volume_id)?,
+                })
+            })?
             .filter(|r| r.job.kind == TaskKind::RemoveBrick)
             .ok_or(OpError::NoTask {
                 kind: TaskKind::RemoveBrick,
@@ -165,10 +170,7 @@ impl Operations {
         requester: crate::Requester,
     ) -> Result<RemovalOutcome, OpError> {
         let (cached, cluster) = self.volume(volume_id)?;
-        if let Some(active) = self
-            .store()
-            .read(|c| jobs::active_for_volume(c, volume_id))?
-        {
+        if let Some(active) = self.holder(volume_id)? {
             return Err(self.conflict(&cached, &active));
         }
         let volume = self.refresh(&cluster, &cached)?;
@@ -213,6 +215,10 @@ impl Operations {
                     let mut rec = jobs::get_for_update(c, job.id)?
                         .ok_or(PersistenceError::NotFound("job"))?;
                     match plan.mode {
+                        // The poller found the task during the start and has followed it since.
+                        RemovalMode::Migrate if rec.job.status != JobStatus::Pending => {
+                            return Ok(rec);
+                        }
                         RemovalMode::Migrate => {
                             rec.job.gluster_task_id = task_id;
                             reconcile::apply(c, &mut rec, TaskStatus::InProgress, None, now)?;
@@ -288,7 +294,23 @@ impl Operations {
         let now = self.now();
         let mut rec = rec;
         self.store().write(|c| {
-            reconcile::apply(c, &mut rec, TaskStatus::Stopped, Some(&report), now)?;
+            if rec.job.tracking.needs_stop {
+                // A failed removal gluster held: it stays failed, and the volume is free again.
+                rec.job.tracking.needs_stop = false;
+                rec.job.reason = Some(format!(
+                    "{}; its remove-brick task was stopped through the API, the bricks stay in the volume",
+                    rec.job
+                        .reason
+                        .as_deref()
+                        .and_then(|r| r.split("; gluster keeps").next())
+                        .unwrap_or("the remove-brick failed")
+                ));
+                rec.job.updated_at = now;
+                jobs::set_nodes(c, rec.job.id, &report.nodes, now)?;
+                rec.nodes = report.nodes.clone();
+            } else {
+                reconcile::apply(c, &mut rec, TaskStatus::Stopped, Some(&report.nodes), now)?;
+            }
             rec.job.polled_at = Some(now);
             jobs::update(c, &rec.job)
         })?;

@@ -24,6 +24,9 @@ pub struct PollSettings {
     /// How long an ended job (succeeded, failed, stopped) is kept after it ended; the poller
     /// of its cluster purges older ones at each inventory refresh.
     pub job_retention: Duration,
+    /// How long a task gluster reports in progress may show no movement (no counter, no run
+    /// time) before its job is marked stalled.
+    pub stall_after: Duration,
 }
 
 impl Default for PollSettings {
@@ -37,6 +40,7 @@ impl Default for PollSettings {
             vanish_misses: 3,
             vanish_grace: Duration::from_secs(600),
             job_retention: Duration::from_secs(30 * 24 * 3600),
+            stall_after: Duration::from_secs(15 * 60),
         }
     }
 }

@@ -627,7 +627,7 @@ fn backoff_doubles_up_to_the_limit() {
         ..PollSettings::default()
     };
     let waits: Vec<u64> = (1..=6)
-        .map(|n| scheduler::poller::backoff(s, n).as_secs())
+        .map(|n| scheduler::poll::backoff(s, n).as_secs())
         .collect();
     assert_eq!(waits, [4, 8, 16, 30, 30, 30]);
 }
@@ -786,29 +786,48 @@ fn a_job_stopped_while_the_poller_asks_gluster_stays_stopped() {
 }
 
 #[test]
-fn jobs_that_ended_longer_ago_than_the_retention_are_purged_at_an_inventory_refresh() {
-    let mut w = world_with(PollSettings {
+fn jobs_that_ended_longer_ago_than_the_retention_are_purged_and_their_task_never_comes_back() {
+    let w = world_with(PollSettings {
         job_retention: Duration::from_secs(3600),
         ..PollSettings::default()
     });
+    let mut w = w;
     w.poller.run_cycle().unwrap();
-    let ended = running_job(&w, Some(Uuid::new_v4()), JobStatus::Stopped);
+    let old_task = Uuid::new_v4();
+    let ended = running_job(&w, Some(old_task), JobStatus::Stopped);
     let task = Uuid::new_v4();
     let running = running_job_on_distrep(&w, task);
-    w.fake
-        .set_tasks(Ok(listed("distrep", task, TaskStatus::InProgress)));
-    w.fake
-        .set_report("distrep", Ok(report(task, TaskStatus::InProgress, 1)));
+    let cluster = w.cluster;
+    let keeper = scheduler::Housekeeping::new(
+        w.store.clone(),
+        w.clock.clone(),
+        Duration::from_secs(3600),
+        vec![cluster],
+    );
     // Within the retention: kept.
     w.clock.advance(1800);
-    let r = w.poller.run_cycle().unwrap();
-    assert!(r.inventory_refreshed);
-    assert_eq!(r.purged, 0);
+    assert_eq!(keeper.run_once().unwrap().jobs, 0);
     assert!(w.store.read(|c| jobs::get(c, ended)).unwrap().is_some());
     // Past it: the ended job goes, the running one (far older by now) stays.
     w.clock.advance(1801);
-    let r = w.poller.run_cycle().unwrap();
-    assert_eq!(r.purged, 1);
+    assert_eq!(keeper.run_once().unwrap().jobs, 1);
     assert!(w.store.read(|c| jobs::get(c, ended)).unwrap().is_none());
     assert_eq!(job(&w, running).job.status, JobStatus::Running);
+    // Gluster still lists the purged job's task (it lists a volume's last task for months):
+    // its tombstone keeps it from coming back as a new `cli` job, cycle after cycle.
+    let mut tasks = listed("distrep", task, TaskStatus::InProgress);
+    tasks.extend(listed("dist", old_task, TaskStatus::Stopped));
+    w.fake.set_tasks(Ok(tasks));
+    w.fake
+        .set_report("distrep", Ok(report(task, TaskStatus::InProgress, 1)));
+    for _ in 0..3 {
+        let r = w.poller.run_cycle().unwrap();
+        assert_eq!(r.adopted, 0);
+        w.clock.advance(10);
+    }
+    assert!(w
+        .store
+        .read(|c| jobs::by_task_id(c, old_task))
+        .unwrap()
+        .is_none());
 }

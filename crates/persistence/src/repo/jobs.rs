@@ -1,13 +1,14 @@
 //! Jobs, their steps and the latest per-node progress of their tasks.
 
 use crate::models::{ts, utc, JobRow, NodeRow, StepRow};
-use crate::schema::{job_nodes, job_steps, jobs};
+use crate::schema::{job_nodes, job_steps, jobs, purged_tasks};
 use crate::{DbConnection, PersistenceError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::{Job, JobOrigin, JobStatus, NodeProgress, Step, StepStatus, TaskKind};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// A job with its steps and the latest progress of each node.
@@ -111,24 +112,91 @@ pub fn update_steps(conn: &mut DbConnection, steps: &[Step]) -> Result<(), Persi
 
 /// Deletes the jobs of `cluster_id` that ended (succeeded, failed or stopped) before `before`,
 /// with their steps and per-node progress; returns how many jobs went. Active and `unknown`
-/// jobs are never purged.
+/// jobs are never purged, nor a job whose task gluster still holds. Each purged job that had a
+/// gluster task leaves a tombstone ([`known_task_ids`] keeps knowing the task), so a task
+/// gluster still lists is not adopted again.
 pub fn purge_ended(
     conn: &mut DbConnection,
     cluster_id: Uuid,
     before: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<usize, PersistenceError> {
     let ended: Vec<&str> = JobStatus::ALL
         .into_iter()
         .filter(|s| s.is_terminal())
         .map(JobStatus::as_str)
         .collect();
+    let expired = jobs::table
+        .filter(jobs::cluster_id.eq(cluster_id.to_string()))
+        .filter(jobs::status.eq_any(ended))
+        .filter(jobs::ended_at.lt(ts(before)))
+        .filter(jobs::needs_stop.eq(false));
+    let tasks: Vec<String> = expired
+        .clone()
+        .select(jobs::gluster_task_id)
+        .load::<Option<String>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect();
+    let already: HashSet<String> = purged_tasks::table
+        .filter(purged_tasks::gluster_task_id.eq_any(&tasks))
+        .select(purged_tasks::gluster_task_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    for task in tasks.into_iter().filter(|t| !already.contains(t)) {
+        diesel::insert_into(purged_tasks::table)
+            .values((
+                purged_tasks::gluster_task_id.eq(task),
+                purged_tasks::cluster_id.eq(cluster_id.to_string()),
+                purged_tasks::purged_at.eq(ts(now)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(diesel::delete(expired).execute(conn)?)
+}
+
+/// Forgets the tombstones of `cluster_id` written before `before` whose task is not in
+/// `listed` (gluster no longer lists it, so it cannot be adopted again). Returns how many went.
+pub fn purge_tombstones(
+    conn: &mut DbConnection,
+    cluster_id: Uuid,
+    before: DateTime<Utc>,
+    listed: &[Uuid],
+) -> Result<usize, PersistenceError> {
+    let listed: Vec<String> = listed.iter().map(Uuid::to_string).collect();
     Ok(diesel::delete(
-        jobs::table
-            .filter(jobs::cluster_id.eq(cluster_id.to_string()))
-            .filter(jobs::status.eq_any(ended))
-            .filter(jobs::ended_at.lt(ts(before))),
+        purged_tasks::table
+            .filter(purged_tasks::cluster_id.eq(cluster_id.to_string()))
+            .filter(purged_tasks::purged_at.lt(ts(before)))
+            .filter(purged_tasks::gluster_task_id.ne_all(listed)),
     )
     .execute(conn)?)
+}
+
+/// Of `task_ids`, those that belong to a job (whatever its state) or to a purged job's
+/// tombstone: tasks that must never be adopted or attached to another job. Two queries.
+pub fn known_task_ids(
+    conn: &mut DbConnection,
+    task_ids: &[Uuid],
+) -> Result<HashSet<Uuid>, PersistenceError> {
+    let wanted: Vec<String> = task_ids.iter().map(Uuid::to_string).collect();
+    let mut known: Vec<Option<String>> = jobs::table
+        .filter(jobs::gluster_task_id.eq_any(&wanted))
+        .select(jobs::gluster_task_id)
+        .load(conn)?;
+    let purged: Vec<String> = purged_tasks::table
+        .filter(purged_tasks::gluster_task_id.eq_any(&wanted))
+        .select(purged_tasks::gluster_task_id)
+        .load(conn)?;
+    known.extend(purged.into_iter().map(Some));
+    known
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            Uuid::parse_str(&t).map_err(|e| PersistenceError::Corrupt(format!("task id {t}: {e}")))
+        })
+        .collect()
 }
 
 /// Replaces the per-node progress of a job with `nodes`.
@@ -265,7 +333,24 @@ pub fn active_for_volume(
     row.map(|r| load_record(conn, r)).transpose()
 }
 
-/// Jobs the poller must follow on a cluster: active ones and those whose state is unknown.
+/// The job of a volume whose ended task gluster still holds (a failed removal not stopped
+/// yet), if any: it blocks the volume like an active job.
+pub fn held_for_volume(
+    conn: &mut DbConnection,
+    volume_id: Uuid,
+) -> Result<Option<JobRecord>, PersistenceError> {
+    let row = jobs::table
+        .filter(jobs::volume_id.eq(volume_id.to_string()))
+        .filter(jobs::needs_stop.eq(true))
+        .order(jobs::created_at.desc())
+        .select(JobRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(|r| load_record(conn, r)).transpose()
+}
+
+/// Jobs the poller must follow on a cluster: active ones, those whose state is unknown, and
+/// ended ones whose task gluster still holds.
 pub fn tracked(
     conn: &mut DbConnection,
     cluster_id: Uuid,
@@ -274,7 +359,7 @@ pub fn tracked(
     states.push(JobStatus::Unknown.as_str());
     let rows = jobs::table
         .filter(jobs::cluster_id.eq(cluster_id.to_string()))
-        .filter(jobs::status.eq_any(states))
+        .filter(jobs::status.eq_any(states).or(jobs::needs_stop.eq(true)))
         .order((jobs::created_at.asc(), jobs::id.asc()))
         .select(JobRow::as_select())
         .load(conn)?;
