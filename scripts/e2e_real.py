@@ -4,6 +4,10 @@
 Run by scripts/e2e-real (which brings scripts/testbed up and down). Standard library only.
 Every check compares what the service says with what gluster itself says on a node.
 Closes with a line 'N passed, M failed' and exits non-zero on any failure.
+
+Only some flows: `scripts/e2e-real --flows failed_removal_is_stopped_via_rest,...` (or
+E2E_FLOWS=...); they run alone, in suite order, on the fresh testbed. The service binary is
+$E2E_BIN, else target/release/gluster-tasks under $CARGO_TARGET_DIR (default ./target).
 """
 import argparse
 import datetime
@@ -29,6 +33,10 @@ ROOT_URL = f"http://127.0.0.1:{PORT}"
 BASE = ROOT_URL + "/api/v1"
 MOUNT = "/mnt/gt-e2e-dist"
 MOUNT_DR = "/mnt/gt-e2e-distrep"
+# The service binary: E2E_BIN, else the release build under CARGO_TARGET_DIR (cargo's own
+# variable, so `CARGO_TARGET_DIR=/tmp/x scripts/e2e-real` builds and runs from the same place).
+BIN = os.environ.get("E2E_BIN") or os.path.join(
+    os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "release", "gluster-tasks")
 FILES = int(os.environ.get("E2E_FILES", "2000"))
 FILES_DR = int(os.environ.get("E2E_FILES_DISTREP", "600"))
 
@@ -189,7 +197,7 @@ class Service:
     """The service under test, on a SQLite database in `workdir` that outlives it: a new
     Service on the same workdir is a restart."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, **env_overrides):
         if not port_free(PORT):
             raise Failure(f"port {PORT} is already in use (set E2E_PORT)")
         self.workdir = workdir
@@ -200,9 +208,10 @@ class Service:
                    GLUSTER_TASKS_POLL_INVENTORY_INTERVAL_SECS="5",
                    GLUSTER_TASKS_GLUSTER_TIMEOUT_SECS="60",
                    RUST_LOG="info")
+        env.update(env_overrides)
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
-            [os.path.join(ROOT, "target", "release", "gluster-tasks"), "serve",
+            [BIN, "serve",
              "--config", os.path.join(STATE, "gluster-tasks.toml"),
              "--bind", f"127.0.0.1:{PORT}",
              "--database-url", "sqlite:" + os.path.join(workdir, "e2e.db")],
@@ -596,6 +605,148 @@ def flow_remove_replica_set_then_commit():
     verify_volume("distrep", FILES_DR)
 
 
+def brick_rows(volume):
+    """`volume status VOLUME` per brick: {"host:/path": {"status": 0|1, "pid": int}}."""
+    rows = {}
+    for n in gluster_xml("n1", "volume", "status", volume).iter("node"):
+        path = n.findtext("path") or ""
+        if path.startswith("/"):
+            rows[f"{n.findtext('hostname')}:{path}"] = {
+                "status": int(n.findtext("status") or 0), "pid": int(n.findtext("pid") or -1)}
+    return rows
+
+
+def restore_bricks(volume):
+    """`volume start VOLUME force` (restarts dead brick processes) until every brick is online."""
+    root = gluster_xml("n1", "volume", "start", volume, "force")
+    check(root.findtext("opRet") == "0", f"volume start {volume} force: {op_errstr(root)}")
+    wait(f"every brick of {volume} online",
+         lambda: all(r["status"] == 1 for r in brick_rows(volume).values()), 60, 1)
+
+
+def flow_failed_removal_is_stopped_via_rest():
+    """A removal whose migration fails (another brick's process is killed) ends `failed` with a
+    reason naming the node; gluster keeps holding the failed task, so the service must still
+    show it and let it be stopped (REST stop and cancel), after which the volume takes new tasks."""
+    wait("the inventory", lambda: "dist" in volumes(), 60)
+    dist = volumes()["dist"]
+    active = cluster()["active_host"]
+    hosts = [b["name"].split(":", 1)[0] for b in dist["bricks"]]
+    check(len(set(hosts)) >= 2, f"dist needs bricks on two nodes: {hosts}")
+    # The removed brick lives on the host the service asks (gluster names it `localhost` there).
+    y = next((b["name"] for b in dist["bricks"] if b["name"].startswith(f"{active}:")), dist["bricks"][0]["name"])
+    y_host = y.split(":", 1)[0]
+    x = next(b["name"] for b in dist["bricks"] if not b["name"].startswith(f"{y_host}:"))
+    rows = brick_rows("dist")
+    check(x in rows and rows[x]["status"] == 1 and rows[x]["pid"] > 0, f"brick {x} not online: {rows.get(x)}")
+    problems = []
+    try:
+        os.kill(rows[x]["pid"], signal.SIGKILL)
+        wait(f"gluster to see brick {x} offline", lambda: brick_rows("dist")[x]["status"] == 0, 60, 1)
+        _, job = api("POST", f"/volumes/{dist['id']}/bricks/remove", {"bricks": [y]}, expect=202)
+        done = wait_job(job["id"], TERMINAL | {"awaiting_commit"}, 180)
+        root = gluster_xml("n1", "volume", "remove-brick", "dist", y, "status")
+        check(root.findtext("volRemoveBrick/aggregate/statusStr") == "failed",
+              f"gluster does not report the removal failed: {ET.tostring(root, 'unicode')}")
+        task = root.findtext("volRemoveBrick/task-id")
+        check(done["status"] == "failed", f"job ended {done['status']}: {done.get('reason')}")
+        reason = done.get("reason")
+        if not reason:
+            problems.append(f"the failed job has no reason: {done}")
+        elif y_host not in reason:
+            problems.append(f"the reason does not name the failing node {y_host}: {reason!r}")
+        listed = gluster_xml("n1", "volume", "status", "dist", "tasks")
+        check(listed.findtext(".//task/id") == task and listed.findtext(".//task/statusStr") == "failed",
+              "gluster does not list the failed removal")
+        status, st = api("GET", f"/volumes/{dist['id']}/bricks/remove")
+        if status != 200:
+            problems.append(f"GET bricks/remove answered {status} (gluster lists task {task}, failed): {st}")
+        elif st.get("task_id") != task or st.get("status") != "failed":
+            problems.append(f"GET bricks/remove does not show gluster's failed task {task}: {st}")
+        status, c = api("POST", f"/jobs/{job['id']}/cancel")
+        if status == 409:
+            problems.append(f"POST /jobs/{{id}}/cancel on the failed removal gluster still holds answered 409: {c}")
+        held = lambda: gluster_xml("n1", "volume", "status", "dist", "tasks").findtext(".//task/id") == task
+        if held():
+            status, stop = api("POST", f"/volumes/{dist['id']}/bricks/remove/stop")
+            if status != 200:
+                problems.append(f"POST bricks/remove/stop answered {status}: {stop}")
+        if held():
+            problems.append("gluster still holds the failed removal after cancel and stop")
+        check(not problems, "; ".join(problems))
+        check(y in gluster_bricks("dist"), "the brick left the volume")
+        restore_bricks("dist")
+        _, reb = api("POST", f"/volumes/{dist['id']}/rebalance", {}, expect=202)
+        ended = wait_job(reb["id"], TERMINAL)
+        check(ended["status"] == "succeeded", f"rebalance after the failed removal: {ended['status']}: {ended.get('reason')}")
+    finally:
+        # leave the volume usable for the next flows whatever happened
+        left = gluster_xml("n1", "volume", "status", "dist", "tasks")
+        if left.findtext(".//task/type") == "Remove brick" and left.findtext(".//task/statusStr") == "failed":
+            gluster_xml("n1", "volume", "remove-brick", "dist", *[b.text for b in left.iter("brick")], "stop")
+        if any(r["status"] != 1 for r in brick_rows("dist").values()):
+            restore_bricks("dist")
+
+
+def flow_rebalance_restart_with_short_poll_never_fails_a_cycle():
+    """With a 0.1 s poll interval, a rebalance that completes and a new one started at once (the
+    start takes ~10 s while gluster still lists the completed task) never fail a poll cycle,
+    and the second job gets its own task id and completes."""
+    global SERVICE
+    import threading
+    workdir = SERVICE.workdir
+    SERVICE.stop()
+    SERVICE = Service(workdir, GLUSTER_TASKS_POLL_ACTIVE_INTERVAL_SECS="0.1",
+                      GLUSTER_TASKS_POLL_IDLE_INTERVAL_SECS="0.1")
+    with open(SERVICE.log_path) as f:
+        f.seek(0, os.SEEK_END)
+        log_from = f.tell()
+    bad, stop_sampling = [], threading.Event()
+
+    def sample():
+        while not stop_sampling.is_set():
+            try:
+                c = cluster()
+                if c["failed_polls"] or c.get("last_error"):
+                    bad.append((datetime.datetime.now().isoformat(timespec="milliseconds"),
+                                c["failed_polls"], c.get("last_error")))
+            except Exception as e:  # noqa: BLE001 - a sampling error is a finding too
+                bad.append(("sample", None, repr(e)))
+            time.sleep(0.05)
+    sampler = threading.Thread(target=sample, daemon=True)
+    try:
+        wait("the inventory", lambda: "dist" in volumes(), 60)
+        vol = volumes()["dist"]["id"]
+        sampler.start()
+        _, first = api("POST", f"/volumes/{vol}/rebalance", {}, expect=202)
+        one = wait_job(first["id"], TERMINAL)
+        check(one["status"] == "succeeded", f"first rebalance ended {one['status']}: {one.get('reason')}")
+        t = time.time()
+        _, second = api("POST", f"/volumes/{vol}/rebalance", {}, expect=202)
+        took = time.time() - t
+        check(second["gluster_task_id"] and second["gluster_task_id"] != one["gluster_task_id"],
+              f"second job's task id {second['gluster_task_id']} (first {one['gluster_task_id']}), start took {took:.1f}s")
+        two = wait_job(second["id"], TERMINAL)
+        time.sleep(1)  # a few more cycles after the end
+        stop_sampling.set()
+        sampler.join()
+        with open(SERVICE.log_path) as f:
+            f.seek(log_from)
+            hits = [l.strip() for l in f if "poll cycle failed" in l or "UNIQUE" in l]
+        check(not bad and not hits,
+              f"poll cycles failed: {len(bad)} bad cluster samples, first {bad[:3]}; "
+              f"{len(hits)} log lines, first {hits[:3]}")
+        check(two["status"] == "succeeded", f"second rebalance ended {two['status']}: {two.get('reason')}")
+        check(two["gluster_task_id"] == second["gluster_task_id"] != one["gluster_task_id"],
+              f"task ids: first {one['gluster_task_id']}, second {two['gluster_task_id']}")
+        final = gluster_xml("n1", "volume", "rebalance", "dist", "status")
+        check(final.findtext("volRebalance/task-id") == two["gluster_task_id"], "gluster's task id differs")
+    finally:
+        stop_sampling.set()
+        SERVICE.stop()
+        SERVICE = Service(workdir)
+
+
 def flow_data_intact():
     verify_volume("dist", FILES)
     verify_volume("distrep", FILES_DR)
@@ -608,7 +759,8 @@ FLOWS = [flow_inventory, flow_write_data, flow_rebalance_to_success,
          flow_errors_carry_gluster_wording, flow_remove_brick_stop_keeps_the_bricks,
          flow_forced_removal_needs_accept_data_loss, flow_remove_brick_auto_commit,
          flow_cli_remove_brick_is_adopted_and_committed_via_rest,
-         flow_remove_replica_set_then_commit, flow_data_intact]
+         flow_remove_replica_set_then_commit, flow_failed_removal_is_stopped_via_rest,
+         flow_rebalance_restart_with_short_poll_never_fails_a_cycle, flow_data_intact]
 SERVICE = None
 
 
@@ -616,13 +768,24 @@ def main():
     global ARGS
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--capture", action="store_true", help="save the XML seen under fixtures/")
+    ap.add_argument("--flows", default=os.environ.get("E2E_FLOWS", ""),
+                    help="comma-separated flows to run alone, in suite order (the 'flow_' prefix "
+                         "may be left out); default: every flow. Also E2E_FLOWS.")
     ARGS = ap.parse_args()
+    flows = FLOWS
+    if ARGS.flows:
+        wanted = {w.strip() if w.strip().startswith("flow_") else "flow_" + w.strip()
+                  for w in ARGS.flows.split(",") if w.strip()}
+        unknown = wanted - {f.__name__ for f in FLOWS}
+        if unknown:
+            ap.error(f"unknown flows {sorted(unknown)}; known: {[f.__name__ for f in FLOWS]}")
+        flows = [f for f in FLOWS if f.__name__ in wanted]
     global SERVICE
     work = tempfile.mkdtemp(prefix="gt-e2e-")
     SERVICE = Service(work)
     passed, failed = 0, 0
     try:
-        for flow in FLOWS:
+        for flow in flows:
             t = time.time()
             try:
                 flow()

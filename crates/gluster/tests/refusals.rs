@@ -12,6 +12,22 @@ use std::time::Duration;
 const EXPECTED_10_3: &[(&str, Refusal)] = &[
     ("heal-info-dist.xml", Refusal::Invalid),
     (
+        "rebalance-start-while-failed-removal.xml",
+        Refusal::RemovalPending,
+    ),
+    (
+        "remove-brick-commit-failed-removal.xml",
+        Refusal::MigrationFailed,
+    ),
+    (
+        "remove-brick-start-while-failed-removal.xml",
+        Refusal::RemovalPending,
+    ),
+    (
+        "remove-brick-status-failed-removal-stopped.xml",
+        Refusal::NotStarted,
+    ),
+    (
         "rebalance-fix-layout-start-while-running.xml",
         Refusal::AlreadyRunning,
     ),

@@ -134,9 +134,18 @@ pub fn execute(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) 
                                 "use 'force' option as migration is in progress",
                             )
                         }
-                        // gluster keeps a failed removal until it is stopped.
+                        // gluster keeps a failed removal until it is stopped. The check fails on
+                        // the node that ran the migration; another node names it.
                         4 | 8 => {
-                            return refused(EG_INTRNL, "use 'force' option as migration has failed")
+                            let why = "use 'force' option as migration has failed";
+                            let remote = task.nodes.iter().find(|&&n| n != opts.node);
+                            return match remote.and_then(|&n| st.peers.get(n)) {
+                                Some(p) => refused(
+                                    EG_INTRNL,
+                                    &format!("Pre Validation failed on {}. {why}", p.hostname),
+                                ),
+                                None => refused(EG_INTRNL, why),
+                            };
                         }
                         _ => {}
                     }
