@@ -203,7 +203,11 @@ mod tests {
                 TaskKind::Rebalance,
                 JobStatus::Running,
             ),
-            (TaskStatus::Failed, TaskKind::RemoveBrick, JobStatus::Running),
+            (
+                TaskStatus::Failed,
+                TaskKind::RemoveBrick,
+                JobStatus::Running,
+            ),
         ] {
             let t = GlusterTask {
                 status,

@@ -28,6 +28,7 @@ mod cycle_calls;
 mod failures;
 mod removal;
 mod retention;
+mod runtime;
 mod vanishing;
 
 #[derive(Debug)]
