@@ -297,13 +297,9 @@ impl Operations {
             if rec.job.tracking.needs_stop {
                 // A failed removal gluster held: it stays failed, and the volume is free again.
                 rec.job.tracking.needs_stop = false;
-                rec.job.reason = Some(format!(
-                    "{}; its remove-brick task was stopped through the API, the bricks stay in the volume",
-                    rec.job
-                        .reason
-                        .as_deref()
-                        .and_then(|r| r.split("; gluster keeps").next())
-                        .unwrap_or("the remove-brick failed")
+                rec.job.reason = Some(crate::poll::reasons::released(
+                    &report.nodes,
+                    "through the API",
                 ));
                 rec.job.updated_at = now;
                 jobs::set_nodes(c, rec.job.id, &report.nodes, now)?;

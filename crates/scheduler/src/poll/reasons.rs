@@ -68,15 +68,12 @@ pub fn awaiting_commit(job: &Job, blocker: Option<String>) -> Option<String> {
     }
 }
 
-/// A failed removal whose task gluster no longer holds (stopped with the CLI).
-pub fn released(job: &Job) -> String {
-    let base = job
-        .reason
-        .as_deref()
-        .and_then(|r| r.split("; gluster keeps").next())
-        .unwrap_or("gluster reports the remove-brick failed");
+/// A failed removal whose task gluster no longer holds: `how` it was let go ("outside this
+/// service", "through the API").
+pub fn released(nodes: &[NodeProgress], how: &str) -> String {
     format!(
-        "{base}; its remove-brick task was stopped outside this service, the volume is free again"
+        "{}; its remove-brick task was stopped {how}, the bricks stay in the volume and it is free again",
+        failed(TaskKind::RemoveBrick, nodes, false)
     )
 }
 

@@ -153,7 +153,7 @@ pub fn decide(job: &Job, nodes: &[NodeProgress], seen: Seen<'_>, rules: Rules) -
     if job.tracking.needs_stop {
         return match (status, seen.answer) {
             (None, Answer::Refused(Refusal::NotStarted, _)) => Verdict::Released {
-                reason: reasons::released(job),
+                reason: reasons::released(nodes, "outside this service"),
             },
             _ => Verdict::Unchanged,
         };
@@ -307,5 +307,5 @@ pub fn pending_expired(job: &Job, now: DateTime<Utc>, timeout: Duration) -> Opti
 }
 
 #[cfg(test)]
-#[path = "verdict_tests.rs"]
+#[path = "verdict_tests/mod.rs"]
 mod tests;
