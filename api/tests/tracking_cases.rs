@@ -282,3 +282,30 @@ async fn a_poll_that_changes_nothing_neither_changes_the_etag_nor_ends_a_long_po
         "polls did happen meanwhile"
     );
 }
+
+#[actix_web::test]
+async fn the_clusters_list_shows_what_this_replicas_poller_is_doing() {
+    let env = env(1.0);
+    let app = test::init_service(app::build(Some(env.state.clone())).0).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let poller = loop {
+        let (_, c) = call!(app, TestRequest::get().uri("/api/v1/clusters"));
+        let p = c["items"][0]["poller"].clone();
+        if p["cycles"].as_u64().unwrap_or(0) >= 1 {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no cycle shown: {p}");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        ["idle", "busy"].contains(&poller["state"].as_str().unwrap()),
+        "{poller}"
+    );
+    assert!(
+        poller["last_cycle_at"].is_string() && poller["last_cycle_ms"].is_u64(),
+        "{poller}"
+    );
+    env.state.scheduler.shutdown();
+    let (_, c) = call!(app, TestRequest::get().uri("/api/v1/clusters"));
+    assert_eq!(c["items"][0]["poller"]["state"], "stopped");
+}
