@@ -178,7 +178,12 @@ pub fn if_none_match_names(req: &HttpRequest, tag: &str) -> bool {
     req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"))
+        .is_some_and(|v| {
+            // Weak comparison (RFC 9110 13.1.2): `W/"x"` and `"x"` name the same validator.
+            let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+            v.split(',')
+                .any(|t| t.trim() == "*" || bare(t) == bare(tag))
+        })
 }
 
 /// [`cacheable_json`] for a body already serialised.
@@ -240,6 +245,21 @@ mod tests {
             "Not Found",
             "an empty text becomes the status's reason"
         );
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly() {
+        let asked = |v: &str| {
+            actix_web::test::TestRequest::default()
+                .insert_header((header::IF_NONE_MATCH, v))
+                .to_http_request()
+        };
+        let tag = "W/\"00ff\"";
+        assert!(if_none_match_names(&asked("W/\"00ff\""), tag));
+        assert!(if_none_match_names(&asked("\"00ff\""), tag));
+        assert!(if_none_match_names(&asked("\"1\", W/\"00ff\""), tag));
+        assert!(if_none_match_names(&asked("*"), tag));
+        assert!(!if_none_match_names(&asked("W/\"00fe\""), tag));
     }
 
     #[test]

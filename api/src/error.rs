@@ -300,7 +300,11 @@ impl ResponseError for ApiError {
 }
 
 fn active_detail(volume: &str, kind: TaskKind, job_id: Uuid, status: JobStatus) -> String {
-    format!("volume {volume} already has an active {kind} job {job_id} ({status})")
+    if status.is_active() {
+        format!("volume {volume} already has an active {kind} job {job_id} ({status})")
+    } else {
+        format!("volume {volume} is held by {kind} job {job_id} ({status}): gluster still keeps its task; cancel the job to release the volume")
+    }
 }
 
 impl From<OpError> for ApiError {

@@ -22,7 +22,8 @@ pub struct PollSettings {
     /// `unknown` (oVirt waits 10 minutes).
     pub vanish_grace: Duration,
     /// How long an ended job (succeeded, failed, stopped) is kept after it ended; the poller
-    /// of its cluster purges older ones at each inventory refresh.
+    /// housekeeping thread purges older ones every inventory interval (see
+    /// [`crate::Housekeeping`]).
     pub job_retention: Duration,
     /// How long a task gluster reports in progress may show no movement (no counter, no run
     /// time) before its job is marked stalled.

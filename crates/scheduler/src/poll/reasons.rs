@@ -5,6 +5,14 @@ use chrono::{DateTime, Utc};
 use domain::{Job, JobStatus, NodeProgress, TaskKind};
 use std::time::Duration;
 
+/// A task kind as people say it.
+fn kind_words(kind: TaskKind) -> &'static str {
+    match kind {
+        TaskKind::Rebalance => "rebalance",
+        TaskKind::RemoveBrick => "remove-brick",
+    }
+}
+
 /// A job held back from `completed` because some of its nodes did not report.
 pub fn held(silent: &[String]) -> String {
     format!(
@@ -39,11 +47,12 @@ pub fn failed(kind: TaskKind, nodes: &[NodeProgress], needs_stop: bool) -> Strin
     let failed: Vec<&NodeProgress> = nodes.iter().filter(|n| n.status.is_failed()).collect();
     let files: i64 = nodes.iter().map(|n| n.failures).sum();
     let mut text = if failed.is_empty() {
-        format!("gluster reports the {kind} failed")
+        format!("gluster reports the {} failed", kind_words(kind))
     } else {
         let names: Vec<&str> = failed.iter().map(|n| n.name.as_str()).collect();
         format!(
-            "gluster reports the {kind} failed on {} of {} nodes ({})",
+            "gluster reports the {} failed on {} of {} nodes ({})",
+            kind_words(kind),
             failed.len(),
             nodes.len(),
             names.join(", ")
@@ -97,7 +106,7 @@ pub fn lost(job: &Job, misses: u32, missing_for: Duration, refusal: Option<&str>
 pub fn never_started(job: &Job, waited: Duration) -> String {
     format!(
         "the start never reached gluster: no {} task appeared on volume {} within {}s",
-        job.kind,
+        kind_words(job.kind),
         job.volume_name,
         waited.as_secs()
     )

@@ -1,7 +1,7 @@
 //! The verdict: what one poll's answers mean for a followed job. A pure function of the job,
 //! what gluster listed and answered, the poller's memory of the task ([`Tracking`]) and the
 //! time; no store, no CLI, no threads. Every rule of docs/tracking.md is a row of its table
-//! tests (`verdict/tests.rs`).
+//! tests (`verdict_tests/`).
 
 use super::reasons;
 use crate::PollSettings;

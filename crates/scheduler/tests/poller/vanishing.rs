@@ -130,3 +130,31 @@ fn a_failed_query_is_never_counted_as_a_miss() {
     assert_eq!(rec.job.status, JobStatus::Running);
     assert!(rec.job.stale_since.is_some());
 }
+
+#[test]
+fn a_refusal_to_retry_is_a_failed_query_not_a_miss() {
+    let mut w = world();
+    w.poller.run_cycle().unwrap();
+    let id = running_job(&w, Some(Uuid::new_v4()), JobStatus::Running);
+    w.fake.set_tasks(Ok(vec![]));
+    // glusterd's lock stayed taken through the driver's retries: the question went unanswered.
+    w.fake.set_report(
+        "dist",
+        Err(DriverError::Gluster {
+            errno: 30802,
+            message:
+                "Another transaction is in progress for dist. Please try again after some time."
+                    .into(),
+        }),
+    );
+    for _ in 0..5 {
+        assert_eq!(w.poller.run_cycle().unwrap().errors, 1);
+        w.clock.advance(600);
+    }
+    let rec = job(&w, id);
+    assert_eq!(
+        (rec.job.status, rec.job.tracking.misses),
+        (JobStatus::Running, 0)
+    );
+    assert!(rec.job.stale_since.is_some());
+}
