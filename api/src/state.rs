@@ -30,8 +30,9 @@ pub struct AppState {
 impl AppState {
     /// The `Retry-After` hint for a job: while it has not ended, how soon polling again makes
     /// sense.
-    pub fn retry_after(&self, status: domain::JobStatus) -> Option<u64> {
-        (!status.is_terminal()).then_some(self.retry_after_secs)
+    pub fn retry_after(&self, job: &domain::Job) -> Option<u64> {
+        // A failed removal gluster still holds is not over: its release is still to come.
+        (!job.status.is_terminal() || job.tracking.needs_stop).then_some(self.retry_after_secs)
     }
 }
 

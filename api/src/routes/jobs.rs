@@ -155,8 +155,10 @@ pub async fn get_job(
             first_tag.get_or_insert_with(|| tag.clone()) == &tag
         };
         let now = Instant::now();
-        if !unchanged || rec.job.status.is_terminal() || now >= deadline {
-            return Ok(cacheable(&req, bytes, state.retry_after(rec.job.status)));
+        // A failed removal gluster still holds is not over: its release is still to come.
+        let ended = rec.job.status.is_terminal() && !rec.job.tracking.needs_stop;
+        if !unchanged || ended || now >= deadline {
+            return Ok(cacheable(&req, bytes, state.retry_after(&rec.job)));
         }
         actix_web::rt::time::sleep(WAIT_STEP.min(deadline - now)).await;
     }
@@ -192,6 +194,18 @@ pub async fn cancel_job(
             return Err(ApiError::JobNotActive(format!(
                 "job {id} is {}: there is no task of it to stop",
                 rec.job.status
+            )));
+        }
+        // The stops below act on the volume's task: make sure it is this job's.
+        let holder = ops.holder(rec.job.volume_id)?.map(|h| h.job.id);
+        if holder != Some(id) {
+            return Err(ApiError::JobNotActive(format!(
+                "job {id} is {} and no longer holds volume {}{}",
+                rec.job.status,
+                rec.job.volume_name,
+                holder
+                    .map(|h| format!(": job {h} does, cancel that one"))
+                    .unwrap_or_default()
             )));
         }
         match rec.job.kind {

@@ -70,7 +70,7 @@ pub async fn rebalance_status(
 ) -> Result<HttpResponse, ApiError> {
     let (ops, id) = (state.ops.clone(), path.into_inner());
     let rec = blocking(move || Ok(ops.latest(id, TaskKind::Rebalance)?)).await?;
-    let retry = state.retry_after(rec.job.status);
+    let retry = state.retry_after(&rec.job);
     Ok(cacheable_json(&req, &TaskStatusDto::from(&rec), retry))
 }
 

@@ -87,7 +87,7 @@ pub async fn remove_bricks_status(
 ) -> Result<HttpResponse, ApiError> {
     let (ops, id) = (state.ops.clone(), path.into_inner());
     let rec = blocking(move || Ok(ops.latest(id, TaskKind::RemoveBrick)?)).await?;
-    let retry = state.retry_after(rec.job.status);
+    let retry = state.retry_after(&rec.job);
     Ok(cacheable_json(
         &req,
         &RemoveBrickStatusDto::from(&rec),

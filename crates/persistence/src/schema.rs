@@ -145,6 +145,7 @@ diesel::table! {
     purged_tasks (gluster_task_id) {
         gluster_task_id -> Text,
         cluster_id -> Text,
+        volume_id -> Text,
         purged_at -> Timestamp,
     }
 }

@@ -148,7 +148,7 @@ impl Operations {
 
     /// The job that holds the volume: its active job, or an ended one whose task gluster still
     /// holds (a failed removal that must be stopped first).
-    pub(crate) fn holder(&self, volume_id: Uuid) -> Result<Option<JobRecord>, OpError> {
+    pub fn holder(&self, volume_id: Uuid) -> Result<Option<JobRecord>, OpError> {
         Ok(self.store.read(|c| {
             Ok(match jobs::active_for_volume(c, volume_id)? {
                 Some(active) => Some(active),
@@ -215,7 +215,9 @@ impl Operations {
                         // it since: what it recorded is newer than "just started".
                         return Ok(rec);
                     }
-                    rec.job.gluster_task_id = task_id;
+                    if task_id.is_some() {
+                        rec.job.gluster_task_id = task_id;
+                    }
                     let status = if options.fix_layout {
                         TaskStatus::FixLayoutInProgress
                     } else {
@@ -262,7 +264,13 @@ impl Operations {
                     .filter(|r| r.job.kind == TaskKind::Rebalance),
             };
             let mut rec = match (found, report.task_id) {
-                (Some(rec), _) => rec,
+                // Locked and re-read (another replica's poller may write it meanwhile); a job
+                // that has ended already stays as it ended.
+                (Some(found), _) => match jobs::get_for_update(c, found.job.id)? {
+                    Some(rec) if rec.job.status.is_terminal() => return Ok(Some(rec)),
+                    Some(rec) => rec,
+                    None => return Ok(None),
+                },
                 // A task started with the CLI and not adopted yet: put it on record now.
                 (None, Some(task_id)) => {
                     let task = GlusterTask {

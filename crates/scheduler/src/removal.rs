@@ -7,7 +7,7 @@ use domain::{
     commit_blocker, BrickName, DomainError, Job, JobOrigin, JobStatus, RemovalMode, RemovalRequest,
     StepKind, StepStatus, TaskKind, TaskParams, TaskStatus, Volume, VolumeName,
 };
-use gluster::{DriverError, TaskReport};
+use gluster::{DriverError, Refusal, TaskReport};
 use persistence::repo::{jobs, volumes};
 use persistence::{JobRecord, PersistenceError, Store};
 use uuid::Uuid;
@@ -220,7 +220,9 @@ impl Operations {
                             return Ok(rec);
                         }
                         RemovalMode::Migrate => {
-                            rec.job.gluster_task_id = task_id;
+                            if task_id.is_some() {
+                                rec.job.gluster_task_id = task_id;
+                            }
                             reconcile::apply(c, &mut rec, TaskStatus::InProgress, None, now)?;
                         }
                         RemovalMode::Force => {
@@ -287,13 +289,27 @@ impl Operations {
         let (volume, cluster, rec) = self.removal_job(volume_id)?;
         self.same_bricks(&volume, &rec, bricks)?;
         let name = VolumeName::parse(&volume.name)?;
-        let report = cluster
+        let report = match cluster
             .driver
             .remove_brick_stop(&name, &brick_names(&rec.job.params.bricks)?)
-            .map_err(OpError::from_driver_as_conflict)?;
+        {
+            Ok(report) => report,
+            // A held removal that gluster has let go meanwhile (stopped with the CLI): the
+            // stop's purpose is met, the volume is free.
+            Err(e) if rec.job.tracking.needs_stop && e.refusal() == Some(Refusal::NotStarted) => {
+                TaskReport {
+                    task_id: rec.job.gluster_task_id,
+                    nodes: rec.nodes.clone(),
+                    status: rec.job.task_status.unwrap_or(TaskStatus::Failed),
+                }
+            }
+            Err(e) => return Err(OpError::from_driver_as_conflict(e)),
+        };
         let now = self.now();
-        let mut rec = rec;
-        self.store().write(|c| {
+        let id = rec.job.id;
+        // Apply to the job as it is now: the poller may have ended or released it meanwhile.
+        let rec = self.store().write(|c| {
+            let mut rec = jobs::get_for_update(c, id)?.ok_or(PersistenceError::NotFound("job"))?;
             if rec.job.tracking.needs_stop {
                 // A failed removal gluster held: it stays failed, and the volume is free again.
                 rec.job.tracking.needs_stop = false;
@@ -304,11 +320,15 @@ impl Operations {
                 rec.job.updated_at = now;
                 jobs::set_nodes(c, rec.job.id, &report.nodes, now)?;
                 rec.nodes = report.nodes.clone();
+            } else if rec.job.status.is_terminal() {
+                // Ended meanwhile (the poller saw it fail or end): an ended job never changes.
+                return Ok(rec);
             } else {
                 reconcile::apply(c, &mut rec, TaskStatus::Stopped, Some(&report.nodes), now)?;
             }
             rec.job.polled_at = Some(now);
-            jobs::update(c, &rec.job)
+            jobs::update(c, &rec.job)?;
+            Ok(rec)
         })?;
         self.wake(cluster.id);
         Ok((rec, report))

@@ -11,6 +11,7 @@ CREATE INDEX jobs_needs_stop ON jobs (volume_id) WHERE needs_stop;
 CREATE TABLE purged_tasks (
     gluster_task_id TEXT PRIMARY KEY NOT NULL,
     cluster_id TEXT NOT NULL,
+    volume_id TEXT NOT NULL,
     purged_at TIMESTAMP NOT NULL
 );
 CREATE INDEX purged_tasks_cluster_purged_at ON purged_tasks (cluster_id, purged_at);

@@ -131,24 +131,26 @@ pub fn purge_ended(
         .filter(jobs::status.eq_any(ended))
         .filter(jobs::ended_at.lt(ts(before)))
         .filter(jobs::needs_stop.eq(false));
-    let tasks: Vec<String> = expired
+    let tasks: Vec<(String, String)> = expired
         .clone()
-        .select(jobs::gluster_task_id)
-        .load::<Option<String>>(conn)?
+        .select((jobs::gluster_task_id, jobs::volume_id))
+        .load::<(Option<String>, String)>(conn)?
         .into_iter()
-        .flatten()
+        .filter_map(|(task, volume)| task.map(|t| (t, volume)))
         .collect();
+    let ids: Vec<&String> = tasks.iter().map(|(t, _)| t).collect();
     let already: HashSet<String> = purged_tasks::table
-        .filter(purged_tasks::gluster_task_id.eq_any(&tasks))
+        .filter(purged_tasks::gluster_task_id.eq_any(ids))
         .select(purged_tasks::gluster_task_id)
         .load::<String>(conn)?
         .into_iter()
         .collect();
-    for task in tasks.into_iter().filter(|t| !already.contains(t)) {
+    for (task, volume) in tasks.into_iter().filter(|(t, _)| !already.contains(t)) {
         diesel::insert_into(purged_tasks::table)
             .values((
                 purged_tasks::gluster_task_id.eq(task),
                 purged_tasks::cluster_id.eq(cluster_id.to_string()),
+                purged_tasks::volume_id.eq(volume),
                 purged_tasks::purged_at.eq(ts(now)),
             ))
             .execute(conn)?;
@@ -156,19 +158,23 @@ pub fn purge_ended(
     Ok(diesel::delete(expired).execute(conn)?)
 }
 
-/// Forgets the tombstones of `cluster_id` written before `before` whose task is not in
-/// `listed` (gluster no longer lists it, so it cannot be adopted again). Returns how many went.
+/// Forgets the tombstones of `cluster_id` written before `before` whose volume is among
+/// `volumes` (listed by gluster just now) while their task is not in `listed`: gluster no
+/// longer lists the task, so it cannot be adopted again. Returns how many went.
 pub fn purge_tombstones(
     conn: &mut DbConnection,
     cluster_id: Uuid,
     before: DateTime<Utc>,
+    volumes: &[Uuid],
     listed: &[Uuid],
 ) -> Result<usize, PersistenceError> {
+    let volumes: Vec<String> = volumes.iter().map(Uuid::to_string).collect();
     let listed: Vec<String> = listed.iter().map(Uuid::to_string).collect();
     Ok(diesel::delete(
         purged_tasks::table
             .filter(purged_tasks::cluster_id.eq(cluster_id.to_string()))
             .filter(purged_tasks::purged_at.lt(ts(before)))
+            .filter(purged_tasks::volume_id.eq_any(volumes))
             .filter(purged_tasks::gluster_task_id.ne_all(listed)),
     )
     .execute(conn)?)

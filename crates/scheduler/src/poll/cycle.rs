@@ -167,7 +167,11 @@ impl ClusterPoller {
             .store
             .read(|c| Ok((jobs::tracked(c, cid)?, jobs::known_task_ids(c, &task_ids)?)))?;
         if report.inventory_refreshed {
-            self.forget_tombstones(now, &task_ids)?;
+            let listed_volumes: Vec<Uuid> = listed
+                .iter()
+                .filter_map(|v| by_name.get(&v.volume).map(|vol| vol.id))
+                .collect();
+            self.forget_tombstones(now, &listed_volumes, &task_ids)?;
         }
         let mut followed: Vec<Followed> = Vec::new();
         for vt in &listed {
@@ -184,10 +188,10 @@ impl ClusterPoller {
                     Claim::Adopt => self.adopt(task, volume, now, &mut report)?,
                 };
                 if let Some(rec) = rec {
-                    followed.push(Followed {
-                        rec,
-                        listed: Some(task.status),
-                    });
+                    // A pending job whose start recorded another task meanwhile is not
+                    // judged by this task's listing.
+                    let listed = (rec.job.gluster_task_id == Some(task.id)).then_some(task.status);
+                    followed.push(Followed { rec, listed });
                 }
             }
         }
@@ -254,14 +258,20 @@ impl ClusterPoller {
             .collect())
     }
 
-    /// Tombstones older than the job retention whose task gluster no longer lists can go.
-    fn forget_tombstones(&self, now: DateTime<Utc>, listed: &[Uuid]) -> Result<(), PollError> {
+    /// Tombstones older than the job retention can go once gluster lists their volume without
+    /// their task (a volume left out of a listing, as 10.3 sometimes does, keeps them).
+    fn forget_tombstones(
+        &self,
+        now: DateTime<Utc>,
+        volumes: &[Uuid],
+        listed: &[Uuid],
+    ) -> Result<(), PollError> {
         let Ok(keep) = chrono::Duration::from_std(self.settings.job_retention) else {
             return Ok(());
         };
         let cid = self.cluster.id;
         self.store
-            .write(|c| jobs::purge_tombstones(c, cid, now - keep, listed))?;
+            .write(|c| jobs::purge_tombstones(c, cid, now - keep, volumes, listed))?;
         Ok(())
     }
 

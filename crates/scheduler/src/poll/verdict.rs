@@ -151,11 +151,22 @@ pub fn decide(job: &Job, nodes: &[NodeProgress], seen: Seen<'_>, rules: Rules) -
     let report = own_report(job, seen.answer);
     let status = report.map(|r| r.status).or(seen.listed);
     if job.tracking.needs_stop {
-        return match (status, seen.answer) {
-            (None, Answer::Refused(Refusal::NotStarted, _)) => Verdict::Released {
+        // Gluster holds at most one removal per volume: one it no longer reports, a report of
+        // another task, or bricks and volume gone all mean it let this one go.
+        let let_go = match seen.answer {
+            Answer::Report(r) => r.task_id.is_some() && r.task_id != job.gluster_task_id,
+            Answer::Refused(r, _) => matches!(
+                r,
+                Refusal::NotStarted | Refusal::Invalid | Refusal::VolumeMissing
+            ),
+            Answer::NotAsked => false,
+        };
+        return if status.is_none() && let_go {
+            Verdict::Released {
                 reason: reasons::released(nodes, "outside this service"),
-            },
-            _ => Verdict::Unchanged,
+            }
+        } else {
+            Verdict::Unchanged
         };
     }
     match status {
@@ -215,7 +226,8 @@ fn reported(
         _ => now,
     };
     let still = (now - progressed_at).to_std().unwrap_or_default();
-    let stalled = applied.is_running() && !held && still >= rules.stall_after;
+    // Only what gluster's reports measured can show a stall; a listed status alone cannot.
+    let stalled = report.is_some() && applied.is_running() && !held && still >= rules.stall_after;
     let next = JobStatus::for_task(job.kind, applied);
     let needs_stop = job.kind == TaskKind::RemoveBrick && next == JobStatus::Failed;
     let tracking = Tracking {
@@ -240,6 +252,10 @@ fn reported(
         Some(reasons::stalled(nodes_after, progressed_at, now))
     } else if next == JobStatus::Failed {
         Some(reasons::failed(job.kind, nodes_after, needs_stop))
+    } else if next == JobStatus::AwaitingCommit && job.params.auto_commit && blocker.is_none() {
+        // About to commit: keep what the last attempt said (a failed auto-commit), so a retry
+        // that fails the same way changes nothing.
+        job.reason.clone()
     } else if next == JobStatus::AwaitingCommit {
         reasons::awaiting_commit(job, blocker.clone())
     } else if was_explained || next.is_terminal() {
@@ -266,8 +282,8 @@ fn missed(job: &Job, seen: Seen<'_>, rules: Rules) -> Verdict {
         Answer::Refused(kind, words) => Some((*kind, words.as_str())),
         _ => None,
     };
-    if refusal.is_some_and(|(k, _)| k == Refusal::NotStarted) && misses >= NOT_STARTED_AFTER_MISSES
-    {
+    let not_started = refusal.is_some_and(|(k, _)| k == Refusal::NotStarted);
+    if not_started && misses >= NOT_STARTED_AFTER_MISSES {
         return Verdict::EndedOutside;
     }
     let tracking = Tracking {
@@ -275,6 +291,11 @@ fn missed(job: &Job, seen: Seen<'_>, rules: Rules) -> Verdict {
         missing_since: Some(since),
         ..job.tracking.clone()
     };
+    if not_started {
+        // "Not started" ends the job the way the volume shows, never as `unknown`, whatever
+        // the vanish settings.
+        return Verdict::Missing(tracking);
+    }
     let missing_for = (seen.now - since).to_std().unwrap_or_default();
     if misses < rules.vanish_misses || missing_for < rules.vanish_grace {
         return Verdict::Missing(tracking);

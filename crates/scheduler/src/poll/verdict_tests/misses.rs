@@ -269,3 +269,42 @@ fn a_settled_task_is_not_asked_again() {
     assert!(!settled(&running, &rows, Some(InProgress)));
     assert!(!settled(&ended, &rows, None));
 }
+
+#[test]
+fn not_started_is_never_lost_whatever_the_vanish_settings() {
+    let eager = Rules {
+        vanish_misses: 1,
+        vanish_grace: Duration::ZERO,
+        ..rules()
+    };
+    let j = job(TaskKind::Rebalance, JobStatus::Running);
+    let answer = refused(
+        Refusal::NotStarted,
+        "Rebalance not started for volume dist.",
+    );
+    let v = decide(
+        &j,
+        &[],
+        Seen {
+            listed: None,
+            answer: &answer,
+            silent: &[],
+            now: at(1),
+        },
+        eager,
+    );
+    assert!(matches!(v, Verdict::Missing(_)), "{v:?}");
+    let other = refused(Refusal::VolumeMissing, "Volume dist does not exist");
+    let v = decide(
+        &j,
+        &[],
+        Seen {
+            listed: None,
+            answer: &other,
+            silent: &[],
+            now: at(1),
+        },
+        eager,
+    );
+    assert!(matches!(v, Verdict::Lost { .. }), "{v:?}");
+}

@@ -288,3 +288,87 @@ fn a_task_in_progress_that_does_not_move_is_stalled_but_stays_running() {
         (None, None, Some(at(3600)))
     );
 }
+
+#[test]
+fn a_held_removal_is_let_go_however_gluster_shows_it_no_longer_has_it() {
+    let mut held = job(TaskKind::RemoveBrick, JobStatus::Failed);
+    held.tracking.needs_stop = true;
+    let newer = Answer::Report(TaskReport {
+        task_id: Some(OTHER_TASK),
+        nodes: vec![],
+        status: InProgress,
+    });
+    // (case, listed, answer, released)
+    let rows = [
+        ("still listed", Some(TFailed), Answer::NotAsked, false),
+        ("not listed, not asked", None, Answer::NotAsked, false),
+        ("gluster reports a newer removal", None, newer, true),
+        (
+            "not started",
+            None,
+            refused(
+                Refusal::NotStarted,
+                "remove-brick not started for volume dist.",
+            ),
+            true,
+        ),
+        (
+            "bricks gone",
+            None,
+            refused(
+                Refusal::Invalid,
+                "Incorrect brick 192.0.2.12:/b/2 for volume dist",
+            ),
+            true,
+        ),
+        (
+            "volume gone",
+            None,
+            refused(Refusal::VolumeMissing, "Volume dist does not exist"),
+            true,
+        ),
+        (
+            "lock held",
+            None,
+            refused(Refusal::LockHeld, "Another transaction is in progress"),
+            false,
+        ),
+    ];
+    for (case, listed, answer, released) in rows {
+        let v = decide_at(&held, &[], listed, &answer, &[], at(5));
+        assert_eq!(
+            matches!(v, Verdict::Released { .. }),
+            released,
+            "{case}: {v:?}"
+        );
+    }
+}
+
+#[test]
+fn a_listed_status_alone_never_makes_a_stall_and_a_failed_auto_commit_is_not_news() {
+    let j = job(TaskKind::Rebalance, JobStatus::Running);
+    let u = update(decide_at(
+        &j,
+        &[],
+        Some(InProgress),
+        &Answer::NotAsked,
+        &[],
+        at(3600),
+    ));
+    assert_eq!(
+        u.tracking.stalled_since, None,
+        "nothing measured, nothing stalled"
+    );
+
+    let mut auto = job(TaskKind::RemoveBrick, JobStatus::AwaitingCommit);
+    auto.params.auto_commit = true;
+    auto.task_status = Some(Completed);
+    auto.reason = Some("auto-commit failed: gluster is unavailable".into());
+    let clean = report(Completed, vec![node("192.0.2.12", 12, Completed, 9, 0)]);
+    let u = update(decide_at(&auto, &[], Some(Completed), &clean, &[], at(5)));
+    assert!(u.commit);
+    assert_eq!(
+        u.reason, auto.reason,
+        "the last attempt's reason stays until it succeeds"
+    );
+}
