@@ -100,6 +100,64 @@ async fn a_failed_removal_gluster_keeps_says_so_blocks_the_volume_and_cancel_rel
 }
 
 #[actix_web::test]
+async fn cancelling_a_held_removal_never_stops_the_task_of_the_job_that_now_holds_the_volume() {
+    let env = env(1.0);
+    let app = test::init_service(app::build(Some(env.state.clone())).0).await;
+    let dist = volume!(app, "dist");
+    let dead = dist["bricks"][2]["name"].as_str().unwrap().to_owned();
+    let removed = dist["bricks"][1]["name"].as_str().unwrap().to_owned();
+    env.knob("dist", "bricks_down", json!([dead]));
+    let (st, job) = call!(
+        app,
+        TestRequest::post()
+            .uri(&vol_uri(&dist, "bricks/remove"))
+            .set_json(json!({"bricks": [removed]}))
+    );
+    assert_eq!(st, 202, "{job}");
+    let held = job["id"].as_str().unwrap().to_owned();
+    wait_job_until!(app, held, "held", |j: &Value| j["needs_stop"] == true);
+    // Before the poller notices anything, another job holds the volume (a newer task).
+    env.state.scheduler.shutdown();
+    let mut newer = domain::Job::new_pending(
+        domain::TaskKind::Rebalance,
+        domain::JobOrigin::Cli,
+        dist["id"].as_str().unwrap().parse().unwrap(),
+        "dist",
+        env.state.scheduler.registry().all()[0].id,
+        domain::TaskParams::default(),
+        chrono::Utc::now(),
+    );
+    newer.gluster_task_id = Some(uuid::Uuid::new_v4());
+    newer
+        .transition(domain::JobStatus::Running, chrono::Utc::now())
+        .unwrap();
+    let steps = newer.initial_steps();
+    env.state
+        .store
+        .write(|c| persistence::repo::jobs::insert(c, &newer, &steps))
+        .unwrap();
+    let (st, body) = call!(
+        app,
+        TestRequest::post().uri(&format!("/api/v1/jobs/{held}/cancel"))
+    );
+    assert_eq!(st, 409, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&newer.id.to_string()),
+        "{body}"
+    );
+    let (_, still) = call!(app, TestRequest::get().uri(&format!("/api/v1/jobs/{held}")));
+    assert_eq!(still["needs_stop"], true, "nothing was stopped: {still}");
+    let (_, other) = call!(
+        app,
+        TestRequest::get().uri(&format!("/api/v1/jobs/{}", newer.id))
+    );
+    assert_eq!(other["status"], "running", "{other}");
+}
+
+#[actix_web::test]
 async fn a_rebalance_started_while_the_previous_one_is_listed_never_fails_a_cycle() {
     let env = env_custom(0.3, |s| {
         s.poll.active_interval_secs = 0.05;
