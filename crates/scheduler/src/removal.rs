@@ -122,13 +122,7 @@ impl Operations {
     fn removal_job(&self, volume_id: Uuid) -> Result<(Volume, ClusterContext, JobRecord), OpError> {
         let (volume, cluster) = self.volume(volume_id)?;
         let rec = self
-            .store()
-            .read(|c| {
-                Ok(match jobs::active_for_volume(c, volume_id)? {
-                    Some(active) => Some(active),
-                    None => jobs::held_for_volume(c, volume_id)?,
-                })
-            })?
+            .holder(volume_id)?
             .filter(|r| r.job.kind == TaskKind::RemoveBrick)
             .ok_or(OpError::NoTask {
                 kind: TaskKind::RemoveBrick,
