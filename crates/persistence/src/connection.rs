@@ -103,6 +103,33 @@ impl Manager {
     }
 }
 
+impl Manager {
+    /// Sets WAL mode. On a new file that other connections open at the same moment, SQLite
+    /// answers the switch "database is locked" at once, without its busy handler (the switch
+    /// needs the exclusive lock while another connection holds a shared one), so it is tried
+    /// again until the busy timeout has passed.
+    fn switch_to_wal(&self, c: &mut SqliteConnection) -> Result<(), r2d2::Error> {
+        let deadline = std::time::Instant::now() + self.busy_timeout;
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match c.batch_execute("PRAGMA journal_mode = WAL;") {
+                Ok(()) => return Ok(()),
+                Err(e) if is_locked(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(e) => return Err(r2d2::Error::QueryError(e)),
+            }
+        }
+    }
+}
+
+/// Whether SQLite refused for a lock another connection holds.
+fn is_locked(e: &diesel::result::Error) -> bool {
+    let text = e.to_string();
+    text.contains("database is locked") || text.contains("database table is locked")
+}
+
 impl ManageConnection for Manager {
     type Connection = DbConnection;
     type Error = r2d2::Error;
@@ -115,15 +142,17 @@ impl ManageConnection for Manager {
             Backend::Sqlite => {
                 let mut c = SqliteConnection::establish(&self.target)
                     .map_err(r2d2::Error::ConnectionError)?;
-                // busy_timeout first, so the journal-mode switch itself waits for other writers.
+                // busy_timeout first, so the journal-mode switch waits for other writers
+                // where SQLite lets it.
                 c.batch_execute(&format!(
                     "PRAGMA busy_timeout = {};",
                     self.busy_timeout.as_millis()
                 ))
-                .and_then(|_| c.batch_execute("PRAGMA journal_mode = WAL;"))
-                .and_then(|_| c.batch_execute("PRAGMA synchronous = NORMAL;"))
-                .and_then(|_| c.batch_execute("PRAGMA foreign_keys = ON;"))
                 .map_err(r2d2::Error::QueryError)?;
+                self.switch_to_wal(&mut c)?;
+                c.batch_execute("PRAGMA synchronous = NORMAL;")
+                    .and_then(|_| c.batch_execute("PRAGMA foreign_keys = ON;"))
+                    .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(c))
             }
         }
