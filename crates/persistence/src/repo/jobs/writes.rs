@@ -1,0 +1,115 @@
+//! Writing jobs, their steps and node rows.
+
+use crate::models::{ts, JobRow, NodeRow, StepRow};
+use crate::schema::{job_nodes, job_steps, jobs};
+use crate::{DbConnection, PersistenceError};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use domain::{Job, NodeProgress, Step, StepStatus};
+use uuid::Uuid;
+
+/// Writes a new job with its steps.
+pub fn insert(conn: &mut DbConnection, job: &Job, steps: &[Step]) -> Result<(), PersistenceError> {
+    diesel::insert_into(jobs::table)
+        .values(JobRow::from_domain(job)?)
+        .execute(conn)?;
+    log_change("created", job);
+    // Parents first, so the self-reference holds at every insert.
+    let (roots, children): (Vec<&Step>, Vec<&Step>) =
+        steps.iter().partition(|s| s.parent_id.is_none());
+    for s in roots.into_iter().chain(children) {
+        diesel::insert_into(job_steps::table)
+            .values(StepRow::from_domain(s))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Saves every field of `job`.
+pub fn update(conn: &mut DbConnection, job: &Job) -> Result<(), PersistenceError> {
+    let before: Option<String> = jobs::table
+        .find(job.id.to_string())
+        .select(jobs::status)
+        .first(conn)
+        .optional()?;
+    let n = diesel::update(jobs::table.find(job.id.to_string()))
+        .set(JobRow::from_domain(job)?)
+        .execute(conn)?;
+    if n == 0 {
+        return Err(PersistenceError::NotFound("job"));
+    }
+    if let Some(from) = before.filter(|b| b != job.status.as_str()) {
+        log_change(&from, job);
+    }
+    Ok(())
+}
+
+/// The job lifecycle line of the log: one per state change, with who and why. Written with
+/// the change, inside its transaction.
+fn log_change(from: &str, job: &Job) {
+    log::info!(
+        "job {} ({} on volume {}): {from} -> {}; initiator {}; reason {}",
+        job.id,
+        job.kind,
+        job.volume_name,
+        job.status,
+        job.initiator.as_deref().unwrap_or("-"),
+        job.reason.as_deref().unwrap_or("-"),
+    );
+}
+
+/// Saves the state of `steps`.
+pub fn update_steps(conn: &mut DbConnection, steps: &[Step]) -> Result<(), PersistenceError> {
+    for s in steps {
+        diesel::update(job_steps::table.find(s.id.to_string()))
+            .set(StepRow::from_domain(s))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Replaces the per-node progress of a job with `nodes`.
+pub fn set_nodes(
+    conn: &mut DbConnection,
+    job_id: Uuid,
+    nodes: &[NodeProgress],
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    diesel::delete(job_nodes::table.filter(job_nodes::job_id.eq(job_id.to_string())))
+        .execute(conn)?;
+    for n in nodes {
+        diesel::insert_into(job_nodes::table)
+            .values(NodeRow::from_domain(job_id, n, now))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Deletes a job (a start that gluster refused leaves nothing behind).
+pub fn delete(conn: &mut DbConnection, job_id: Uuid) -> Result<(), PersistenceError> {
+    diesel::delete(jobs::table.find(job_id.to_string())).execute(conn)?;
+    Ok(())
+}
+
+/// Moves one step from `from` to `to` only if it is still in `from`; returns whether it moved.
+/// Two writers racing for the same step (two replicas committing the same removal) cannot both
+/// win.
+pub fn claim_step(
+    conn: &mut DbConnection,
+    step: &Step,
+    from: StepStatus,
+    to: StepStatus,
+    now: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    let n = diesel::update(
+        job_steps::table
+            .filter(job_steps::id.eq(step.id.to_string()))
+            .filter(job_steps::status.eq(from.as_str())),
+    )
+    .set((
+        job_steps::status.eq(to.as_str()),
+        job_steps::started_at.eq(ts(now)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
