@@ -625,7 +625,7 @@ fn only_jobs_that_ended_before_the_cutoff_are_purged(db: &TestDb) {
 
     let cutoff = t0 + Duration::seconds(500);
     let purged = s
-        .write(|c| jobs::purge_ended(c, CLUSTER, cutoff, cutoff))
+        .write(|c| jobs::purge_ended(c, CLUSTER, cutoff, cutoff, 100))
         .unwrap();
     assert_eq!(purged, 2);
     for gone in [&old, &old_stopped] {
@@ -641,7 +641,7 @@ fn only_jobs_that_ended_before_the_cutoff_are_purged(db: &TestDb) {
         .unwrap();
     assert_eq!(all.items.len(), 4);
     assert_eq!(
-        s.write(|c| jobs::purge_ended(c, CLUSTER, cutoff, cutoff))
+        s.write(|c| jobs::purge_ended(c, CLUSTER, cutoff, cutoff, 100))
             .unwrap(),
         0,
         "a second purge finds nothing"

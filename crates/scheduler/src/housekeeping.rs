@@ -13,6 +13,13 @@ use uuid::Uuid;
 /// How long an `Idempotency-Key` is remembered: a client may retry with it for this long.
 pub const IDEMPOTENCY_KEY_RETENTION_HOURS: i64 = 24;
 
+/// Ended jobs deleted per transaction: each batch holds the writer lock only briefly.
+pub const PURGE_BATCH: usize = 200;
+
+/// The pause between two purge batches, in which other writers (the poller, the API) get the
+/// lock.
+pub const PURGE_PAUSE: Duration = Duration::from_millis(20);
+
 /// What one round purged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {
@@ -29,6 +36,8 @@ pub struct Housekeeping {
     clock: Arc<dyn Clock>,
     job_retention: Duration,
     clusters: Vec<Uuid>,
+    batch: usize,
+    pause: Duration,
 }
 
 impl Housekeeping {
@@ -45,7 +54,17 @@ impl Housekeeping {
             clock,
             job_retention,
             clusters,
+            batch: PURGE_BATCH,
+            pause: PURGE_PAUSE,
         }
+    }
+
+    /// The same purges in batches of `batch` jobs (at least 1) with `pause` between batches
+    /// instead of [`PURGE_BATCH`] and [`PURGE_PAUSE`].
+    pub fn with_batches(mut self, batch: usize, pause: Duration) -> Self {
+        self.batch = batch.max(1);
+        self.pause = pause;
+        self
     }
 
     /// One round of purges.
@@ -60,9 +79,7 @@ impl Housekeeping {
         if let Ok(keep) = chrono::Duration::from_std(self.job_retention) {
             let before: DateTime<Utc> = now - keep;
             for &cid in &self.clusters {
-                let n = self
-                    .store
-                    .write(|c| jobs::purge_ended(c, cid, before, now))?;
+                let n = self.purge_cluster(cid, before, now)?;
                 if n > 0 {
                     log::info!("cluster {cid}: purged {n} jobs that ended before {before}");
                 }
@@ -70,6 +87,27 @@ impl Housekeeping {
             }
         }
         Ok(purged)
+    }
+
+    /// Purges the expired jobs of one cluster, `batch` per transaction, until a batch comes
+    /// back short; returns how many went.
+    fn purge_cluster(
+        &self,
+        cluster: Uuid,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, PersistenceError> {
+        let mut total = 0;
+        loop {
+            let n = self
+                .store
+                .write(|c| jobs::purge_ended(c, cluster, before, now, self.batch))?;
+            total += n;
+            if n < self.batch {
+                return Ok(total);
+            }
+            std::thread::sleep(self.pause);
+        }
     }
 
     /// Runs a round now and then every `every` until the bell says stop.

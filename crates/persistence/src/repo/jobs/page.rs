@@ -39,11 +39,7 @@ pub fn list(
     let mut q = filtered(filter).select(JobRow::as_select());
     if let Some(c) = cursor {
         let (at, id) = decode_cursor(c)?;
-        q = q.filter(
-            jobs::created_at
-                .lt(at)
-                .or(jobs::created_at.eq(at).and(jobs::id.lt(id))),
-        );
+        q = q.filter(before_cursor(at, id));
     }
     let limit = limit.clamp(1, 500);
     let mut rows = q
@@ -61,6 +57,23 @@ pub fn list(
         items: load_records(conn, rows)?,
         next_cursor,
     })
+}
+
+/// `(created_at, id) < (at, id)` as one row-value comparison: SQLite (>= 3.15) and PostgreSQL
+/// both seek an index on `(…, created_at, id)` to the cursor with it, where the equivalent
+/// `created_at < at OR (created_at = at AND id < id)` made SQLite scan from the newest job down.
+fn before_cursor(
+    at: NaiveDateTime,
+    id: String,
+) -> diesel::expression::SqlLiteral<
+    diesel::sql_types::Bool,
+    impl diesel::query_builder::QueryFragment<<DbConnection as diesel::Connection>::Backend>,
+> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>("(jobs.created_at, jobs.id) < (")
+        .bind::<diesel::sql_types::Timestamp, _>(at)
+        .sql(", ")
+        .bind::<diesel::sql_types::Text, _>(id)
+        .sql(")")
 }
 
 /// The jobs `filter` selects, as a query to refine.

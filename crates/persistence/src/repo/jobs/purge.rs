@@ -9,42 +9,39 @@ use domain::JobStatus;
 use std::collections::HashSet;
 use uuid::Uuid;
 
-/// Deletes the jobs of `cluster_id` that ended (succeeded, failed or stopped) before `before`,
-/// with their steps and per-node progress; returns how many jobs went. Active and `unknown`
-/// jobs are never purged, nor a job whose task gluster still holds. Each purged job that had a
-/// gluster task leaves a tombstone ([`known_task_ids`] keeps knowing the task), so a task
-/// gluster still lists is not adopted again.
+/// Deletes at most `batch` jobs of `cluster_id` that ended (succeeded, failed or stopped)
+/// before `before`, with their steps and per-node progress; returns how many jobs went (fewer
+/// than `batch`: no expired job is left). Call it in a transaction of its own per batch, so a
+/// long purge holds the writer lock in short turns. Active and `unknown` jobs are never purged,
+/// nor a job whose task gluster still holds. Each purged job that had a gluster task leaves a
+/// tombstone ([`known_task_ids`] keeps knowing the task), so a task gluster still lists is not
+/// adopted again.
 pub fn purge_ended(
     conn: &mut DbConnection,
     cluster_id: Uuid,
     before: DateTime<Utc>,
     now: DateTime<Utc>,
+    batch: usize,
 ) -> Result<usize, PersistenceError> {
-    let ended: Vec<&str> = JobStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_terminal())
-        .map(JobStatus::as_str)
+    let expired: Vec<(String, Option<String>, String)> = expired_query(cluster_id, before)
+        .select((jobs::id, jobs::gluster_task_id, jobs::volume_id))
+        .limit(i64::try_from(batch).unwrap_or(i64::MAX))
+        .load(conn)?;
+    if expired.is_empty() {
+        return Ok(0);
+    }
+    let tasks: Vec<(&str, &str)> = expired
+        .iter()
+        .filter_map(|(_, task, volume)| task.as_deref().map(|t| (t, volume.as_str())))
         .collect();
-    let expired = jobs::table
-        .filter(jobs::cluster_id.eq(cluster_id.to_string()))
-        .filter(jobs::status.eq_any(ended))
-        .filter(jobs::ended_at.lt(ts(before)))
-        .filter(jobs::needs_stop.eq(false));
-    let tasks: Vec<(String, String)> = expired
-        .clone()
-        .select((jobs::gluster_task_id, jobs::volume_id))
-        .load::<(Option<String>, String)>(conn)?
-        .into_iter()
-        .filter_map(|(task, volume)| task.map(|t| (t, volume)))
-        .collect();
-    let ids: Vec<&String> = tasks.iter().map(|(t, _)| t).collect();
+    let task_ids: Vec<&str> = tasks.iter().map(|(t, _)| *t).collect();
     let already: HashSet<String> = purged_tasks::table
-        .filter(purged_tasks::gluster_task_id.eq_any(ids))
+        .filter(purged_tasks::gluster_task_id.eq_any(&task_ids))
         .select(purged_tasks::gluster_task_id)
         .load::<String>(conn)?
         .into_iter()
         .collect();
-    for (task, volume) in tasks.into_iter().filter(|(t, _)| !already.contains(t)) {
+    for (task, volume) in tasks.into_iter().filter(|(t, _)| !already.contains(*t)) {
         diesel::insert_into(purged_tasks::table)
             .values((
                 purged_tasks::gluster_task_id.eq(task),
@@ -54,7 +51,27 @@ pub fn purge_ended(
             ))
             .execute(conn)?;
     }
-    Ok(diesel::delete(expired).execute(conn)?)
+    let ids: Vec<&str> = expired.iter().map(|(id, _, _)| id.as_str()).collect();
+    Ok(diesel::delete(jobs::table.filter(jobs::id.eq_any(&ids))).execute(conn)?)
+}
+
+/// The jobs [`purge_ended`] may delete: ended before `before`, their task not held by gluster.
+/// One seek on `jobs_by_cluster_status_ended` per ended state.
+fn expired_query<'a>(
+    cluster_id: Uuid,
+    before: DateTime<Utc>,
+) -> jobs::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend> {
+    let ended: Vec<&str> = JobStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_terminal())
+        .map(JobStatus::as_str)
+        .collect();
+    jobs::table
+        .filter(jobs::cluster_id.eq(cluster_id.to_string()))
+        .filter(jobs::status.eq_any(ended))
+        .filter(jobs::ended_at.lt(ts(before)))
+        .filter(jobs::needs_stop.eq(false))
+        .into_boxed()
 }
 
 /// Forgets the tombstones of `cluster_id` written before `before` whose volume is among

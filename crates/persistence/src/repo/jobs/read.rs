@@ -6,8 +6,8 @@ use crate::schema::{job_nodes, job_steps, jobs, purged_tasks};
 use crate::{DbConnection, PersistenceError};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use domain::{JobStatus, TaskKind};
-use std::collections::HashSet;
+use domain::{JobStatus, NodeProgress, Step, TaskKind};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// Of `task_ids`, those that belong to a job (whatever its state) or to a purged job's
@@ -35,36 +35,56 @@ pub fn known_task_ids(
         .collect()
 }
 
-pub(super) fn load_record(
-    conn: &mut DbConnection,
-    row: JobRow,
-) -> Result<JobRecord, PersistenceError> {
-    let job = row.into_domain()?;
-    let jid = job.id.to_string();
-    let mut steps = job_steps::table
-        .filter(job_steps::job_id.eq(&jid))
-        .select(StepRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(StepRow::into_domain)
-        .collect::<Result<Vec<_>, _>>()?;
-    steps.sort_by_key(|s| (s.parent_id.is_some(), s.position));
-    let nodes = job_nodes::table
-        .filter(job_nodes::job_id.eq(&jid))
-        .order(job_nodes::name.asc())
-        .select(NodeRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(NodeRow::into_domain)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(JobRecord { job, steps, nodes })
+fn load_record(conn: &mut DbConnection, row: JobRow) -> Result<JobRecord, PersistenceError> {
+    let mut records = load_records(conn, vec![row])?;
+    records
+        .pop()
+        .ok_or_else(|| PersistenceError::Corrupt("a loaded job went missing".into()))
 }
 
-pub(super) fn load_records(
+/// The jobs of `rows` whole, in the order of `rows`: their steps and node rows come in one
+/// query each for all of them (`job_id IN (…)`), so a page of any size costs two queries more.
+/// Steps are parents before children, by position; nodes by name.
+pub(crate) fn load_records(
     conn: &mut DbConnection,
     rows: Vec<JobRow>,
 ) -> Result<Vec<JobRecord>, PersistenceError> {
-    rows.into_iter().map(|r| load_record(conn, r)).collect()
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut steps: HashMap<Uuid, Vec<Step>> = HashMap::new();
+    let step_rows = job_steps::table
+        .filter(job_steps::job_id.eq_any(&ids))
+        .select(StepRow::as_select())
+        .load(conn)?;
+    for r in step_rows {
+        let step = r.into_domain()?;
+        steps.entry(step.job_id).or_default().push(step);
+    }
+    let mut nodes: HashMap<String, Vec<NodeProgress>> = HashMap::new();
+    let node_rows = job_nodes::table
+        .filter(job_nodes::job_id.eq_any(&ids))
+        .order((job_nodes::job_id.asc(), job_nodes::name.asc()))
+        .select(NodeRow::as_select())
+        .load(conn)?;
+    for r in node_rows {
+        let job_id = r.job_id.clone();
+        nodes.entry(job_id).or_default().push(r.into_domain()?);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let job_nodes = nodes.remove(&row.id).unwrap_or_default();
+            let job = row.into_domain()?;
+            let mut job_steps = steps.remove(&job.id).unwrap_or_default();
+            job_steps.sort_by_key(|s| (s.parent_id.is_some(), s.position));
+            Ok(JobRecord {
+                job,
+                steps: job_steps,
+                nodes: job_nodes,
+            })
+        })
+        .collect()
 }
 
 /// One job by id.
@@ -122,6 +142,27 @@ pub fn active_for_volume(
     row.map(|r| load_record(conn, r)).transpose()
 }
 
+/// The active job of each of `volume_ids` that has one, by volume: one query for the jobs and
+/// two for their steps and nodes, however many volumes.
+pub fn active_for_volumes(
+    conn: &mut DbConnection,
+    volume_ids: &[Uuid],
+) -> Result<HashMap<Uuid, JobRecord>, PersistenceError> {
+    if volume_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<String> = volume_ids.iter().map(Uuid::to_string).collect();
+    let rows = jobs::table
+        .filter(jobs::volume_id.eq_any(&ids))
+        .filter(jobs::status.eq_any(active_states()))
+        .select(JobRow::as_select())
+        .load(conn)?;
+    Ok(load_records(conn, rows)?
+        .into_iter()
+        .map(|r| (r.job.volume_id, r))
+        .collect())
+}
+
 /// The job of a volume whose ended task gluster still holds (a failed removal not stopped
 /// yet), if any: it blocks the volume like an active job.
 pub fn held_for_volume(
@@ -146,12 +187,19 @@ pub fn tracked(
 ) -> Result<Vec<JobRecord>, PersistenceError> {
     let mut states = active_states();
     states.push(JobStatus::Unknown.as_str());
-    let rows = jobs::table
-        .filter(jobs::cluster_id.eq(cluster_id.to_string()))
-        .filter(jobs::status.eq_any(states).or(jobs::needs_stop.eq(true)))
-        .order((jobs::created_at.asc(), jobs::id.asc()))
+    let cid = cluster_id.to_string();
+    // Each side of the OR on its own index (cluster and state; cluster and needs_stop); the
+    // few rows are put in order here rather than by a sort in the database.
+    let mut rows = jobs::table
+        .filter(
+            jobs::cluster_id
+                .eq(&cid)
+                .and(jobs::status.eq_any(states))
+                .or(jobs::cluster_id.eq(&cid).and(jobs::needs_stop.eq(true))),
+        )
         .select(JobRow::as_select())
         .load(conn)?;
+    rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     load_records(conn, rows)
 }
 

@@ -1,0 +1,11 @@
+DROP INDEX volumes_by_cluster_name;
+DROP INDEX volumes_by_name;
+DROP INDEX jobs_by_cluster_needs_stop;
+DROP INDEX jobs_by_cluster_status_ended;
+CREATE INDEX jobs_by_status ON jobs (status);
+DROP INDEX jobs_by_origin_newest;
+DROP INDEX jobs_by_kind_newest;
+DROP INDEX jobs_by_cluster_newest;
+DROP INDEX jobs_by_volume_newest;
+DROP INDEX jobs_by_status_newest;
+DROP INDEX job_steps_by_parent;
