@@ -56,7 +56,7 @@ pub fn purge_ended(
 }
 
 /// The jobs [`purge_ended`] may delete: ended before `before`, their task not held by gluster.
-/// One seek on `jobs_by_cluster_status_ended` per ended state.
+/// One seek on `jobs_by_cluster_needs_stop` per ended state.
 fn expired_query<'a>(
     cluster_id: Uuid,
     before: DateTime<Utc>,

@@ -65,7 +65,6 @@ pub(crate) fn load_records(
     let mut nodes: HashMap<String, Vec<NodeProgress>> = HashMap::new();
     let node_rows = job_nodes::table
         .filter(job_nodes::job_id.eq_any(&ids))
-        .order((job_nodes::job_id.asc(), job_nodes::name.asc()))
         .select(NodeRow::as_select())
         .load(conn)?;
     for r in node_rows {
@@ -74,7 +73,8 @@ pub(crate) fn load_records(
     }
     rows.into_iter()
         .map(|row| {
-            let job_nodes = nodes.remove(&row.id).unwrap_or_default();
+            let mut job_nodes = nodes.remove(&row.id).unwrap_or_default();
+            job_nodes.sort_by(|a, b| a.name.cmp(&b.name));
             let job = row.into_domain()?;
             let mut job_steps = steps.remove(&job.id).unwrap_or_default();
             job_steps.sort_by_key(|s| (s.parent_id.is_some(), s.position));
@@ -188,17 +188,21 @@ pub fn tracked(
     let mut states = active_states();
     states.push(JobStatus::Unknown.as_str());
     let cid = cluster_id.to_string();
-    // Each side of the OR on its own index (cluster and state; cluster and needs_stop); the
-    // few rows are put in order here rather than by a sort in the database.
-    let mut rows = jobs::table
-        .filter(
-            jobs::cluster_id
-                .eq(&cid)
-                .and(jobs::status.eq_any(states))
-                .or(jobs::cluster_id.eq(&cid).and(jobs::needs_stop.eq(true))),
-        )
+    // Two queries, each a seek on its own index (a cluster's jobs by state; a cluster's jobs
+    // gluster holds), rather than one OR that a planner may answer from neither.
+    let mut rows: Vec<JobRow> = jobs::table
+        .filter(jobs::cluster_id.eq(&cid))
+        .filter(jobs::status.eq_any(states))
         .select(JobRow::as_select())
         .load(conn)?;
+    let held: Vec<JobRow> = jobs::table
+        .filter(jobs::cluster_id.eq(&cid))
+        .filter(jobs::needs_stop.eq(true))
+        .select(JobRow::as_select())
+        .load(conn)?;
+    let seen: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
+    rows.extend(held.into_iter().filter(|r| !seen.contains(&r.id)));
+    // The few rows are put in order here rather than by a sort in the database.
     rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     load_records(conn, rows)
 }

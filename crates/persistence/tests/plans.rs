@@ -1,0 +1,482 @@
+//! Query plans of the list queries, on both backends: every list, filter, page, purge and
+//! lookup the service runs on a large table seeks an index, in the order it is read, and no
+//! query sorts or scans a whole table. The SQL is what the repository functions really run
+//! (recorded through diesel's instrumentation); SQLite's `EXPLAIN QUERY PLAN` must show a
+//! `SEARCH` (or, for a first page with no filter, an ordered `SCAN … USING INDEX`) on the
+//! expected index and no `USE TEMP B-TREE`; PostgreSQL's `EXPLAIN` of the generic plan, with
+//! sequential scans disabled, an index scan on the expected index and no `Sort`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::{recorded, TestDb};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use domain::{
+    Brick, Job, JobOrigin, JobStatus, NodeProgress, TaskKind, TaskParams, TaskStatus, Volume,
+    VolumeLayout, VolumeStatus, VolumeType,
+};
+use persistence::repo::{clusters, jobs, volumes};
+use persistence::schema::job_steps;
+use persistence::{Backend, DbConnection, JobFilter, Store};
+use uuid::Uuid;
+
+conformance!(
+    each_job_list_filter_seeks_its_own_index_in_list_order,
+    a_page_deep_in_the_list_seeks_the_cursor,
+    a_page_loads_steps_and_nodes_by_job_through_their_indexes,
+    the_purge_and_the_tracked_jobs_seek_a_cluster_s_jobs_by_state,
+    steps_are_found_by_parent_through_an_index,
+    volume_pages_seek_by_name_and_load_bricks_and_activity_by_index,
+);
+
+const CLUSTER: Uuid = Uuid::from_u128(7);
+
+/// How the expected index may be read.
+#[derive(Clone, Copy, PartialEq)]
+enum Access {
+    /// A seek to a key or range (SQLite `SEARCH`).
+    Seek,
+    /// The index read in order from one end, stopped by `LIMIT` (a first page with no filter).
+    Ordered,
+}
+
+#[derive(QueryableByName)]
+struct SqlitePlanLine {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+#[derive(QueryableByName)]
+struct PgPlanLine {
+    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+/// The highest `$N` placeholder in PostgreSQL SQL text.
+fn pg_params(sql: &str) -> usize {
+    let mut max = 0;
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        rest = &rest[at + 1..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        max = max.max(digits.parse().unwrap_or(0));
+    }
+    max
+}
+
+/// The plan of `sql`, one line per node.
+fn plan(store: &Store, sql: &str) -> Vec<String> {
+    store
+        .read(|c| {
+            Ok(match c {
+                DbConnection::Sqlite(s) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+                    .load::<SqlitePlanLine>(s)?
+                    .into_iter()
+                    .map(|l| l.detail)
+                    .collect(),
+                DbConnection::Pg(p) => {
+                    // The generic plan, the one a prepared statement with any binds may get.
+                    p.batch_execute(&format!(
+                        "SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan; \
+                         PREPARE plan_q AS {sql}"
+                    ))?;
+                    let nulls = vec!["NULL"; pg_params(sql)].join(", ");
+                    let explain = if nulls.is_empty() {
+                        "EXPLAIN EXECUTE plan_q".to_owned()
+                    } else {
+                        format!("EXPLAIN EXECUTE plan_q({nulls})")
+                    };
+                    let lines = diesel::sql_query(explain).load::<PgPlanLine>(p)?;
+                    p.batch_execute(
+                        "DEALLOCATE plan_q; RESET enable_seqscan; RESET plan_cache_mode",
+                    )?;
+                    lines.into_iter().map(|l| l.line).collect()
+                }
+            })
+        })
+        .unwrap()
+}
+
+/// The recorded statement that reads `table` (the first one naming it after FROM).
+fn reading<'a>(sqls: &'a [String], table: &str) -> &'a str {
+    let sqlite = format!("FROM `{table}`");
+    let pg = format!("FROM \"{table}\"");
+    sqls.iter()
+        .find(|s| s.contains(&sqlite) || s.contains(&pg))
+        .unwrap_or_else(|| panic!("no statement reads {table}: {sqls:#?}"))
+}
+
+/// Asserts that `sql`'s plan reads `index` as `access` says, never scans a table and never
+/// sorts.
+fn assert_plan(store: &Store, sql: &str, index: &str, access: Access) {
+    assert_plan_any(store, sql, &[index], access);
+}
+
+/// [`assert_plan`] where any of `indexes` will do (the planners may differ on which of two
+/// seeks is cheaper).
+fn assert_plan_any(store: &Store, sql: &str, indexes: &[&str], access: Access) {
+    let lines = plan(store, sql);
+    let text = lines.join("\n");
+    match store.backend() {
+        Backend::Sqlite => {
+            let on_index = |l: &&String| {
+                indexes.iter().any(|index| {
+                    l.contains(&format!("USING INDEX {index}"))
+                        || l.contains(&format!("USING COVERING INDEX {index}"))
+                })
+            };
+            let found = lines.iter().filter(on_index).any(|l| {
+                l.starts_with("SEARCH") || (access == Access::Ordered && l.starts_with("SCAN"))
+            });
+            assert!(
+                found,
+                "{indexes:?} not used as expected by\n{sql}\nplan:\n{text}"
+            );
+            assert!(
+                !lines
+                    .iter()
+                    .any(|l| l.starts_with("SCAN") && !l.contains("INDEX")),
+                "a table scan in\n{sql}\nplan:\n{text}"
+            );
+            assert!(
+                !text.contains("USE TEMP B-TREE"),
+                "a sort in\n{sql}\nplan:\n{text}"
+            );
+        }
+        Backend::Postgres => {
+            let found = indexes.iter().any(|index| {
+                [
+                    format!("Index Scan using {index} "),
+                    format!("Index Scan Backward using {index} "),
+                    format!("Index Only Scan using {index} "),
+                    format!("Index Only Scan Backward using {index} "),
+                    format!("Bitmap Index Scan on {index}"),
+                ]
+                .iter()
+                .any(|n| text.contains(n.as_str()))
+            });
+            assert!(found, "{indexes:?} not used by\n{sql}\nplan:\n{text}");
+            assert!(
+                !text.contains("Seq Scan"),
+                "a table scan in\n{sql}\nplan:\n{text}"
+            );
+            assert!(
+                !lines.iter().any(|l| {
+                    let node = l.trim_start().trim_start_matches("->").trim_start();
+                    node.starts_with("Sort") || node.starts_with("Incremental Sort")
+                }),
+                "a sort in\n{sql}\nplan:\n{text}"
+            );
+        }
+    }
+}
+
+fn volume(name: &str, id: u128) -> Volume {
+    let vid = Uuid::from_u128(id);
+    Volume {
+        id: vid,
+        cluster_id: CLUSTER,
+        name: name.into(),
+        vol_type: VolumeType::Distribute,
+        status: VolumeStatus::Started,
+        layout: VolumeLayout {
+            brick_count: 2,
+            distribute_count: 2,
+            replica_count: 1,
+            ..Default::default()
+        },
+        bricks: (0..2)
+            .map(|i| {
+                let n = format!("h{i}:/b/{name}");
+                Brick {
+                    id: Brick::id_for(vid, &n),
+                    name: n,
+                    position: i,
+                    peer_id: Some(Uuid::from_u128(9)),
+                    is_arbiter: false,
+                }
+            })
+            .collect(),
+        refreshed_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+    }
+}
+
+/// A job on volume `vol` created `at` seconds into 2026, in `status`.
+fn job(vol: u128, at: i64, status: JobStatus) -> Job {
+    let created = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::seconds(at);
+    let mut j = Job::new_pending(
+        TaskKind::Rebalance,
+        JobOrigin::Api,
+        Uuid::from_u128(vol),
+        "v",
+        CLUSTER,
+        TaskParams::default(),
+        created,
+    );
+    j.status = status;
+    j.gluster_task_id = Some(Uuid::new_v4());
+    if status.is_terminal() {
+        j.ended_at = Some(created + Duration::seconds(10));
+    }
+    j
+}
+
+/// Ten volumes and 60 jobs with steps and node rows, one of them running per volume.
+fn fill(s: &Store) {
+    let vols: Vec<Volume> = (1..=10).map(|i| volume(&format!("v{i:02}"), i)).collect();
+    s.write(|c| {
+        clusters::ensure(c, CLUSTER, "c", Utc::now())?;
+        volumes::replace_inventory(c, CLUSTER, &vols)
+    })
+    .unwrap();
+    for i in 0..60i64 {
+        let vol = u128::try_from(i % 10).unwrap() + 1;
+        let status = if i >= 50 {
+            JobStatus::Running
+        } else {
+            JobStatus::Succeeded
+        };
+        let j = job(vol, i * 60, status);
+        s.write(|c| {
+            jobs::insert(c, &j, &j.initial_steps())?;
+            jobs::set_nodes(c, j.id, &[node(1), node(2)], j.created_at)
+        })
+        .unwrap();
+    }
+}
+
+fn node(n: u128) -> NodeProgress {
+    NodeProgress {
+        peer_id: Uuid::from_u128(n),
+        name: format!("n{n}"),
+        files: 1,
+        size_bytes: 1,
+        scanned: 1,
+        failures: 0,
+        skipped: 0,
+        status: TaskStatus::Completed,
+        runtime_secs: 1.0,
+    }
+}
+
+/// The statement that read the jobs of a page listed with `filter`.
+fn job_page_sql(s: &Store, filter: &JobFilter, cursor: Option<&str>) -> String {
+    let (page, sqls) = recorded(s, |c| jobs::list(c, filter, 5, cursor));
+    assert!(!page.items.is_empty(), "the page has jobs");
+    reading(&sqls, "jobs").to_owned()
+}
+
+fn each_job_list_filter_seeks_its_own_index_in_list_order(db: &TestDb) {
+    let s = db.store();
+    fill(s);
+    let all = JobFilter::default();
+    assert_plan(
+        s,
+        &job_page_sql(s, &all, None),
+        "jobs_newest_first",
+        Access::Ordered,
+    );
+    let cases = [
+        (
+            JobFilter {
+                status: Some(JobStatus::Succeeded),
+                ..JobFilter::default()
+            },
+            "jobs_by_status_newest",
+        ),
+        (
+            JobFilter {
+                kind: Some(TaskKind::Rebalance),
+                ..JobFilter::default()
+            },
+            "jobs_by_kind_newest",
+        ),
+        (
+            JobFilter {
+                volume_id: Some(Uuid::from_u128(3)),
+                ..JobFilter::default()
+            },
+            "jobs_by_volume_newest",
+        ),
+        (
+            JobFilter {
+                cluster_id: Some(CLUSTER),
+                ..JobFilter::default()
+            },
+            "jobs_by_cluster_newest",
+        ),
+        (
+            JobFilter {
+                origin: Some(JobOrigin::Api),
+                ..JobFilter::default()
+            },
+            "jobs_by_origin_newest",
+        ),
+        (
+            JobFilter {
+                created_after: Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 10, 0).unwrap()),
+                ..JobFilter::default()
+            },
+            "jobs_newest_first",
+        ),
+    ];
+    for (filter, index) in cases {
+        assert_plan(s, &job_page_sql(s, &filter, None), index, Access::Seek);
+    }
+}
+
+fn a_page_deep_in_the_list_seeks_the_cursor(db: &TestDb) {
+    let s = db.store();
+    fill(s);
+    for (filter, index) in [
+        (JobFilter::default(), "jobs_newest_first"),
+        (
+            JobFilter {
+                status: Some(JobStatus::Succeeded),
+                ..JobFilter::default()
+            },
+            "jobs_by_status_newest",
+        ),
+        (
+            JobFilter {
+                volume_id: Some(Uuid::from_u128(3)),
+                ..JobFilter::default()
+            },
+            "jobs_by_volume_newest",
+        ),
+    ] {
+        let first = s.read(|c| jobs::list(c, &filter, 2, None)).unwrap();
+        let cursor = first.next_cursor.expect("more than one page");
+        assert_plan(
+            s,
+            &job_page_sql(s, &filter, Some(&cursor)),
+            index,
+            Access::Seek,
+        );
+    }
+}
+
+fn a_page_loads_steps_and_nodes_by_job_through_their_indexes(db: &TestDb) {
+    let s = db.store();
+    fill(s);
+    let (_, sqls) = recorded(s, |c| jobs::list(c, &JobFilter::default(), 20, None));
+    assert_plan(
+        s,
+        reading(&sqls, "job_steps"),
+        "job_steps_by_job",
+        Access::Seek,
+    );
+    let nodes_key = match s.backend() {
+        Backend::Sqlite => "sqlite_autoindex_job_nodes_1",
+        Backend::Postgres => "job_nodes_pkey",
+    };
+    assert_plan(s, reading(&sqls, "job_nodes"), nodes_key, Access::Seek);
+}
+
+fn the_purge_and_the_tracked_jobs_seek_a_cluster_s_jobs_by_state(db: &TestDb) {
+    let s = db.store();
+    fill(s);
+    // A cutoff before every job ended: the purge selects, finds nothing, writes nothing.
+    let long_ago = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+    let (n, sqls) = recorded(s, |c| {
+        jobs::purge_ended(c, CLUSTER, long_ago, long_ago, 100)
+    });
+    assert_eq!(n, 0);
+    assert_plan(
+        s,
+        reading(&sqls, "jobs"),
+        "jobs_by_cluster_needs_stop",
+        Access::Seek,
+    );
+    let (tracked, sqls) = recorded(s, |c| jobs::tracked(c, CLUSTER));
+    assert_eq!(tracked.len(), 10, "the running jobs");
+    let of_jobs: Vec<&String> = sqls
+        .iter()
+        .filter(|q| q.contains("FROM `jobs`") || q.contains("FROM \"jobs\""))
+        .collect();
+    assert_eq!(
+        of_jobs.len(),
+        2,
+        "one query per kind of tracked job: {sqls:#?}"
+    );
+    // Jobs in the tracked states: both indexes lead with the cluster and hold the state (the
+    // second after needs_stop); PostgreSQL without statistics may take either.
+    assert_plan_any(
+        s,
+        of_jobs[0],
+        &["jobs_by_cluster_status_ended", "jobs_by_cluster_needs_stop"],
+        Access::Seek,
+    );
+    assert_plan(s, of_jobs[1], "jobs_by_cluster_needs_stop", Access::Seek);
+}
+
+fn steps_are_found_by_parent_through_an_index(db: &TestDb) {
+    let s = db.store();
+    fill(s);
+    // The lookup a cascading delete of a step makes for its children.
+    let (_, sqls) = recorded(s, |c| {
+        Ok(job_steps::table
+            .filter(job_steps::parent_id.eq(Uuid::from_u128(1).to_string()))
+            .select(job_steps::id)
+            .load::<String>(c)?)
+    });
+    assert_plan(
+        s,
+        reading(&sqls, "job_steps"),
+        "job_steps_by_parent",
+        Access::Seek,
+    );
+}
+
+fn volume_pages_seek_by_name_and_load_bricks_and_activity_by_index(db: &TestDb) {
+    let s = db.store();
+    fill(s);
+    let first = s.read(|c| volumes::list_page(c, None, 3, None)).unwrap();
+    let cursor = first.next_cursor.expect("more than one page");
+    let (page, sqls) = recorded(s, |c| {
+        let page = volumes::list_page(c, None, 3, Some(&cursor))?;
+        let ids: Vec<Uuid> = page.items.iter().map(|v| v.id).collect();
+        jobs::active_for_volumes(c, &ids)?;
+        Ok(page)
+    });
+    assert_eq!(page.items.len(), 3);
+    assert_plan(
+        s,
+        reading(&sqls, "volumes"),
+        "volumes_by_name",
+        Access::Seek,
+    );
+    assert_plan(
+        s,
+        reading(&sqls, "bricks"),
+        "bricks_by_volume",
+        Access::Seek,
+    );
+    // The active job of each volume: by volume, or by state (active jobs are few).
+    assert_plan_any(
+        s,
+        reading(&sqls, "jobs"),
+        &["jobs_by_volume_newest", "jobs_by_status_newest"],
+        Access::Seek,
+    );
+    let (_, sqls) = recorded(s, |c| {
+        volumes::list_page(c, Some(CLUSTER), 3, Some(&cursor))
+    });
+    assert_plan(
+        s,
+        reading(&sqls, "volumes"),
+        "volumes_by_cluster_name",
+        Access::Seek,
+    );
+    let (_, sqls) = recorded(s, |c| volumes::list_page(c, None, 3, None));
+    assert_plan(
+        s,
+        reading(&sqls, "volumes"),
+        "volumes_by_name",
+        Access::Ordered,
+    );
+}
