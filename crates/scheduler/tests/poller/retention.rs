@@ -53,3 +53,35 @@ fn jobs_that_ended_longer_ago_than_the_retention_are_purged_and_their_task_never
         .unwrap()
         .is_none());
 }
+
+#[test]
+fn a_long_purge_runs_in_batches_until_every_expired_job_is_gone() {
+    let mut w = world_with(PollSettings::default());
+    w.poller.run_cycle().unwrap();
+    let tasks: Vec<Uuid> = (0..7).map(|_| Uuid::new_v4()).collect();
+    let ended: Vec<Uuid> = tasks
+        .iter()
+        .map(|t| running_job(&w, Some(*t), JobStatus::Succeeded))
+        .collect();
+    let running = running_job_on_distrep(&w, Uuid::new_v4());
+    // Batches of 3: 3 + 3 + 1, each its own transaction.
+    let keeper = scheduler::Housekeeping::new(
+        w.store.clone(),
+        w.clock.clone(),
+        Duration::from_secs(60),
+        vec![w.cluster],
+    )
+    .with_batches(3, Duration::ZERO);
+    w.clock.advance(120);
+    assert_eq!(keeper.run_once().unwrap().jobs, 7);
+    for id in ended {
+        assert!(w.store.read(|c| jobs::get(c, id)).unwrap().is_none());
+    }
+    let known = w.store.read(|c| jobs::known_task_ids(c, &tasks)).unwrap();
+    assert_eq!(
+        known.len(),
+        tasks.len(),
+        "each purged task left a tombstone"
+    );
+    assert_eq!(job(&w, running).job.status, JobStatus::Running);
+}
