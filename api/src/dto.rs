@@ -32,9 +32,9 @@ pub struct JobList {
 /// All volumes (one page).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VolumeList {
-    /// The volumes, by name.
+    /// The volumes of this page, by name (ties by id).
     pub items: Vec<VolumeDto>,
-    /// Always `null`: every volume fits on one page.
+    /// Cursor of the next page (pass it as `cursor`); `null` on the last page.
     pub next_cursor: Option<String>,
 }
 

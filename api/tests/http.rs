@@ -166,6 +166,34 @@ async fn inventory_lists_clusters_volumes_and_bricks() {
         ))
     );
     assert_eq!(f["items"].as_array().unwrap().len(), 0);
+    // Pages of one volume, by name, follow next_cursor to the end.
+    let (mut names, mut next) = (Vec::new(), Some(String::new()));
+    while let Some(cursor) = next {
+        let uri = if cursor.is_empty() {
+            "/api/v1/volumes?limit=1".to_owned()
+        } else {
+            format!("/api/v1/volumes?limit=1&cursor={cursor}")
+        };
+        let (s, page, _, _) = call!(app, TestRequest::get().uri(&uri));
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+        names.push(page["items"][0]["name"].as_str().unwrap().to_owned());
+        next = page["next_cursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(names, ["archive", "dist", "distrep", "single"]);
+    let (s, p, ct, _) = call!(app, TestRequest::get().uri("/api/v1/volumes?limit=501"));
+    assert_problem(
+        s,
+        &ct,
+        &p,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    );
+    let (s, p, ct, _) = call!(
+        app,
+        TestRequest::get().uri("/api/v1/volumes?cursor=garbage")
+    );
+    assert_problem(s, &ct, &p, StatusCode::BAD_REQUEST, "bad_request");
 }
 
 #[actix_web::test]

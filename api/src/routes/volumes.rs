@@ -5,18 +5,28 @@ use crate::error::{ApiError, Problem};
 use crate::state::{blocking, AppState};
 use actix_web::{get, web, HttpResponse};
 use persistence::repo::{jobs, volumes};
-use persistence::{JobRecord, PersistenceError};
+use persistence::JobRecord;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-/// Filters of the volume list.
+/// Default page size of the volume list (as the job list's).
+pub const DEFAULT_LIMIT: u32 = 50;
+/// Largest page size of the volume list.
+pub const MAX_LIMIT: u32 = 500;
+
+/// Filters and paging of the volume list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VolumeQuery {
     /// Only volumes of this cluster.
     pub cluster_id: Option<Uuid>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 /// A volume with its active job, or 404.
@@ -38,13 +48,14 @@ async fn with_activity(
     .ok_or(ApiError::VolumeNotFound(volume_id))
 }
 
-/// All volumes with their bricks and current activity, by name.
+/// Volumes with their bricks and current activity, by name (ties by id), in pages.
 #[utoipa::path(
     tag = "volumes",
     params(VolumeQuery),
     responses(
-        (status = 200, description = "The volumes", body = VolumeList),
-        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of volumes", body = VolumeList),
+        (status = 400, description = "Malformed query or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Limit out of range", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -53,23 +64,30 @@ pub async fn list_volumes(
     state: web::Data<AppState>,
     query: web::Query<VolumeQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::InvalidRequest(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
     let store = state.store.clone();
-    let cluster = query.cluster_id;
-    let items = blocking(move || {
+    let (page, mut active) = blocking(move || {
         Ok(store.read(|c| {
-            volumes::list(c, cluster)?
-                .into_iter()
-                .map(|v| {
-                    let active = jobs::active_for_volume(c, v.id)?;
-                    Ok(VolumeDto::of(&v, active.as_ref()))
-                })
-                .collect::<Result<Vec<_>, PersistenceError>>()
+            let page = volumes::list_page(c, q.cluster_id, i64::from(limit), q.cursor.as_deref())?;
+            let ids: Vec<Uuid> = page.items.iter().map(|v| v.id).collect();
+            let active = jobs::active_for_volumes(c, &ids)?;
+            Ok((page, active))
         })?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(VolumeList {
-        items,
-        next_cursor: None,
+        items: page
+            .items
+            .iter()
+            .map(|v| VolumeDto::of(v, active.remove(&v.id).as_ref()))
+            .collect(),
+        next_cursor: page.next_cursor,
     }))
 }
 
