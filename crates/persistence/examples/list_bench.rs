@@ -7,7 +7,7 @@
 //!
 //! URL defaults to a fresh SQLite file in a temporary directory; a `postgres://` URL must name an
 //! empty database. Prints p50 and p99 (milliseconds) per query shape, against the 20 ms target
-//! for a page; the purge line is the longest single batch (the writer lock's longest hold).
+//! for a page; the purge line gives the longest single batch (the writer lock's longest hold).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark may panic
 
@@ -22,6 +22,8 @@ use std::time::Instant;
 use uuid::Uuid;
 
 const CLUSTER: Uuid = Uuid::from_u128(7);
+/// Jobs per purge transaction, as `scheduler::housekeeping::PURGE_BATCH`.
+const BATCH: usize = 50;
 
 fn volume(i: usize, at: chrono::DateTime<Utc>) -> Volume {
     let vid = Uuid::from_u128(10_000 + i as u128);
@@ -81,8 +83,13 @@ fn time(runs: usize, mut f: impl FnMut(usize)) -> (f64, f64) {
     (ms[runs / 2], ms[(runs * 99 / 100).min(runs - 1)])
 }
 
+/// One line of results; pages are held to the 20 ms p99 target, other work only reported.
 fn report(name: &str, (p50, p99): (f64, f64)) {
-    let verdict = if p99 <= 20.0 { "ok" } else { "OVER 20 ms" };
+    let verdict = match (name.starts_with("GET"), p99 <= 20.0) {
+        (false, _) => "",
+        (true, true) => "ok",
+        (true, false) => "OVER 20 ms",
+    };
     println!("{name:<44} p50 {p50:>8.2} ms   p99 {p99:>8.2} ms   {verdict}");
 }
 
@@ -214,7 +221,7 @@ fn main() {
         }),
     );
     report(
-        "poller: tracked jobs of the cluster",
+        "poller: tracked jobs (every running job)",
         time(50, |_| {
             s.read(|c| jobs::tracked(c, CLUSTER)).unwrap();
         }),
@@ -228,26 +235,27 @@ fn main() {
                 .unwrap();
         }),
     );
-    // Purge a fifth of the jobs, one 200-job batch per transaction.
+    // Purge a fifth of the jobs, one batch (Housekeeping's PURGE_BATCH) per transaction.
     let before = t0 + Duration::seconds((n_jobs / 5) as i64);
     let start = Instant::now();
     let mut batches = Vec::new();
     loop {
         let t = Instant::now();
         let n = s
-            .write(|c| jobs::purge_ended(c, CLUSTER, before, before, 200))
+            .write(|c| jobs::purge_ended(c, CLUSTER, before, before, BATCH))
             .unwrap();
         batches.push(t.elapsed().as_secs_f64() * 1000.0);
-        if n < 200 {
+        if n < BATCH {
             break;
         }
     }
     batches.sort_by(f64::total_cmp);
     println!(
-        "purge of {} jobs: {} batches in {:.1} s, longest batch {:.1} ms",
+        "purge of {} jobs: {} batches in {:.1} s, a batch p50 {:.1} ms, longest {:.1} ms",
         n_jobs / 5,
         batches.len(),
         start.elapsed().as_secs_f64(),
+        batches[batches.len() / 2],
         batches.last().copied().unwrap_or_default()
     );
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 pub const IDEMPOTENCY_KEY_RETENTION_HOURS: i64 = 24;
 
 /// Ended jobs deleted per transaction: each batch holds the writer lock only briefly.
-pub const PURGE_BATCH: usize = 200;
+pub const PURGE_BATCH: usize = 50;
 
 /// The pause between two purge batches, in which other writers (the poller, the API) get the
 /// lock.
