@@ -1,200 +1,22 @@
 //! HTTP tests on the real application: real routes, a real SQLite file, the real scheduler
 //! threads, and the real CLI driver running the simulator (`gluster-tasks gluster-sim`).
+//! [`helpers`] holds this suite's environment and request macros; [`listing`] the read-only
+//! listings (inventory, job pages, health and the spec); the task flows are here.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
-use actix_web::dev::ServiceResponse;
+#[path = "../common/mod.rs"]
+mod common;
+#[macro_use]
+mod helpers;
+mod listing;
+
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use gluster_tasks::app;
-use serde_json::{json, Value};
+use helpers::*;
+use serde_json::json;
 use std::time::{Duration, Instant};
-
-mod common;
-
-use common::{env as env_with, exe, Env};
-
-/// How long a simulated task runs in these tests.
-const TASK_SECS: f64 = 3.0;
-
-fn env() -> Env {
-    env_with(TASK_SECS)
-}
-
-/// Runs the simulator as an operator would run the gluster CLI on node 1.
-fn gluster_cli(env: &Env, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(exe())
-        .arg("gluster-sim")
-        .arg("--state")
-        .arg(env.sim_state())
-        .args([
-            "--task-secs",
-            &TASK_SECS.to_string(),
-            "--node",
-            "1",
-            "--mode=script",
-            "--xml",
-        ])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-async fn body<B: actix_web::body::MessageBody>(resp: ServiceResponse<B>) -> Value {
-    let bytes = test::read_body(resp).await;
-    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-}
-
-macro_rules! app {
-    ($env:expr) => {
-        test::init_service(app::build(Some($env.state.clone())).0).await
-    };
-}
-
-macro_rules! call {
-    ($app:expr, $req:expr) => {{
-        let resp = test::call_service(&$app, $req.to_request()).await;
-        let status = resp.status();
-        let ctype = resp
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap_or_default().to_owned())
-            .unwrap_or_default();
-        let location = resp
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap_or_default().to_owned());
-        (status, body(resp).await, ctype, location)
-    }};
-}
-
-macro_rules! volume_id {
-    ($app:expr, $name:expr) => {{
-        let (_, v, _, _) = call!($app, TestRequest::get().uri("/api/v1/volumes"));
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["name"] == $name)
-            .unwrap_or_else(|| panic!("no volume {}", $name))["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }};
-}
-
-macro_rules! wait_job {
-    ($app:expr, $id:expr, $want:expr) => {{
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let (_, j, _, _) = call!(
-                $app,
-                TestRequest::get().uri(&format!("/api/v1/jobs/{}", $id))
-            );
-            if j["status"] == $want {
-                break j;
-            }
-            assert!(Instant::now() < deadline, "job never became {}: {j}", $want);
-            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-        }
-    }};
-}
-
-fn assert_problem(status: StatusCode, ctype: &str, body: &Value, want: StatusCode, code: &str) {
-    assert_eq!(status, want, "{body}");
-    assert_eq!(ctype, "application/problem+json");
-    assert_eq!(body["status"], want.as_u16());
-    assert_eq!(body["code"], code, "{body}");
-    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
-}
-
-#[actix_web::test]
-async fn inventory_lists_clusters_volumes_and_bricks() {
-    let env = env();
-    let app = app!(env);
-    let (s, c, _, _) = call!(app, TestRequest::get().uri("/api/v1/clusters"));
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(c["items"][0]["name"], "demo");
-    assert_eq!(c["items"][0]["peers"].as_array().unwrap().len(), 3);
-    assert_eq!(c["items"][0]["reachable"], true);
-    let (_, v, _, _) = call!(app, TestRequest::get().uri("/api/v1/volumes"));
-    let by_name = |n: &str| {
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["name"] == n)
-            .unwrap()
-            .clone()
-    };
-    assert_eq!(
-        (
-            by_name("dist")["type"].clone(),
-            by_name("dist")["brick_count"].clone()
-        ),
-        (json!("distribute"), json!(4))
-    );
-    let dr = by_name("distrep");
-    assert_eq!(
-        (
-            dr["type"].clone(),
-            dr["replica_count"].clone(),
-            dr["distribute_count"].clone()
-        ),
-        (json!("distributed_replicate"), json!(3), json!(2))
-    );
-    assert_eq!(by_name("archive")["status"], "stopped");
-    let id = dr["id"].as_str().unwrap();
-    let (s, b, _, _) = call!(
-        app,
-        TestRequest::get().uri(&format!("/api/v1/volumes/{id}/bricks"))
-    );
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(b["items"].as_array().unwrap().len(), 6);
-    assert_eq!(b["items"][0]["host"], "server1");
-    let cluster = c["items"][0]["id"].as_str().unwrap();
-    let (_, f, _, _) = call!(
-        app,
-        TestRequest::get().uri(&format!("/api/v1/volumes?cluster_id={cluster}"))
-    );
-    assert_eq!(f["items"].as_array().unwrap().len(), 4);
-    let (_, f, _, _) = call!(
-        app,
-        TestRequest::get().uri(&format!(
-            "/api/v1/volumes?cluster_id={}",
-            uuid::Uuid::new_v4()
-        ))
-    );
-    assert_eq!(f["items"].as_array().unwrap().len(), 0);
-    // Pages of one volume, by name, follow next_cursor to the end.
-    let (mut names, mut next) = (Vec::new(), Some(String::new()));
-    while let Some(cursor) = next {
-        let uri = if cursor.is_empty() {
-            "/api/v1/volumes?limit=1".to_owned()
-        } else {
-            format!("/api/v1/volumes?limit=1&cursor={cursor}")
-        };
-        let (s, page, _, _) = call!(app, TestRequest::get().uri(&uri));
-        assert_eq!(s, StatusCode::OK, "{page}");
-        assert_eq!(page["items"].as_array().unwrap().len(), 1);
-        names.push(page["items"][0]["name"].as_str().unwrap().to_owned());
-        next = page["next_cursor"].as_str().map(str::to_owned);
-    }
-    assert_eq!(names, ["archive", "dist", "distrep", "single"]);
-    let (s, p, ct, _) = call!(app, TestRequest::get().uri("/api/v1/volumes?limit=501"));
-    assert_problem(
-        s,
-        &ct,
-        &p,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_request",
-    );
-    let (s, p, ct, _) = call!(
-        app,
-        TestRequest::get().uri("/api/v1/volumes?cursor=garbage")
-    );
-    assert_problem(s, &ct, &p, StatusCode::BAD_REQUEST, "bad_request");
-}
 
 #[actix_web::test]
 async fn a_rebalance_runs_to_success_with_per_node_progress() {
@@ -477,62 +299,6 @@ async fn gluster_refusing_a_start_is_a_conflict_with_its_message() {
         jobs["items"].as_array().unwrap().len(),
         0,
         "a refused start leaves no job"
-    );
-}
-
-#[actix_web::test]
-async fn jobs_list_in_pages_with_filters() {
-    let env = env();
-    let app = app!(env);
-    for name in ["dist", "distrep"] {
-        let vol = volume_id!(app, name);
-        let (s, _, _, _) = call!(
-            app,
-            TestRequest::post()
-                .uri(&format!("/api/v1/volumes/{vol}/rebalance"))
-                .set_json(json!({"fix_layout": name == "dist"}))
-        );
-        assert_eq!(s, StatusCode::ACCEPTED);
-    }
-    let (_, p1, _, _) = call!(app, TestRequest::get().uri("/api/v1/jobs?limit=1"));
-    assert_eq!(p1["items"].as_array().unwrap().len(), 1);
-    assert_eq!(p1["items"][0]["volume_name"], "distrep", "newest first");
-    let cursor = p1["next_cursor"].as_str().unwrap();
-    let (_, p2, _, _) = call!(
-        app,
-        TestRequest::get().uri(&format!("/api/v1/jobs?limit=1&cursor={cursor}"))
-    );
-    assert_eq!(p2["items"][0]["volume_name"], "dist");
-    assert_eq!(p2["items"][0]["params"]["fix_layout"], true);
-    assert!(p2["next_cursor"].is_null());
-    let dist = volume_id!(app, "dist");
-    let (_, f, _, _) = call!(
-        app,
-        TestRequest::get().uri(&format!("/api/v1/jobs?volume_id={dist}&kind=rebalance"))
-    );
-    assert_eq!(f["items"].as_array().unwrap().len(), 1);
-    let (_, f, _, _) = call!(
-        app,
-        TestRequest::get().uri("/api/v1/jobs?kind=remove_brick")
-    );
-    assert_eq!(f["items"].as_array().unwrap().len(), 0);
-}
-
-#[actix_web::test]
-async fn health_and_the_spec_are_served() {
-    let env = env();
-    let app = app!(env);
-    let (s, h, _, _) = call!(app, TestRequest::get().uri("/healthz"));
-    assert_eq!((s, h["status"].clone()), (StatusCode::OK, json!("ok")));
-    let (s, spec, _, _) = call!(app, TestRequest::get().uri("/api/v1/openapi.json"));
-    assert_eq!(s, StatusCode::OK);
-    assert!(spec["paths"]["/api/v1/volumes/{volume_id}/rebalance"]["post"].is_object());
-    let resp = test::call_service(&app, TestRequest::get().uri("/docs/").to_request()).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let page = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-    assert!(
-        page.contains("swagger"),
-        "the docs page is served from the binary"
     );
 }
 
