@@ -153,7 +153,9 @@ pub fn state(settings: &Settings) -> Result<AppState, ServerError> {
         scheduler.clone(),
         Arc::new(SystemClock),
     );
+    let jobs_cache = crate::job_cache::JobCache::listen(&store, crate::job_cache::CAPACITY);
     Ok(AppState {
+        jobs_cache,
         store,
         ops,
         scheduler,
@@ -184,6 +186,12 @@ fn termination(
     })
 }
 
+/// Blocking threads per worker so that `workers` workers have about `pool_size` in all (at
+/// least one each).
+pub fn blocking_threads(pool_size: u32, workers: usize) -> usize {
+    (pool_size as usize).div_ceil(workers.max(1)).max(1)
+}
+
 /// Runs the service until SIGINT/SIGTERM.
 pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
     let (settings, _demo_dir) = settings(&args)?;
@@ -206,6 +214,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let server = HttpServer::new(move || app::build(Some(for_workers.clone())).0)
         .workers(workers)
+        // Blocking work (store calls, gluster CLI calls) runs on each worker's blocking pool;
+        // more threads than the store has connections would only queue for a connection, so
+        // together the pools hold about `pool_size` threads.
+        .worker_max_blocking_threads(blocking_threads(settings.pool_size, workers))
         // actix counts connections per worker.
         .max_connections(settings.http.max_connections.div_ceil(workers))
         // A client that closes its side is gone: its event stream (and the stream's slot) ends

@@ -30,12 +30,17 @@ pub fn purge_ended(
         .filter(jobs::status.eq_any(ended))
         .filter(jobs::ended_at.lt(ts(before)))
         .filter(jobs::needs_stop.eq(false));
-    let tasks: Vec<(String, String)> = expired
+    let found = expired
         .clone()
-        .select((jobs::gluster_task_id, jobs::volume_id))
-        .load::<(Option<String>, String)>(conn)?
+        .select((jobs::id, jobs::gluster_task_id, jobs::volume_id))
+        .load::<(String, Option<String>, String)>(conn)?;
+    let job_ids = found
+        .iter()
+        .map(|(id, _, _)| crate::models::id(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tasks: Vec<(String, String)> = found
         .into_iter()
-        .filter_map(|(task, volume)| task.map(|t| (t, volume)))
+        .filter_map(|(_, task, volume)| task.map(|t| (t, volume)))
         .collect();
     let ids: Vec<&String> = tasks.iter().map(|(t, _)| t).collect();
     let already: HashSet<String> = purged_tasks::table
@@ -54,7 +59,9 @@ pub fn purge_ended(
             ))
             .execute(conn)?;
     }
-    Ok(diesel::delete(expired).execute(conn)?)
+    let n = diesel::delete(expired).execute(conn)?;
+    super::feed::note_deleted(conn, job_ids)?;
+    Ok(n)
 }
 
 /// Forgets the tombstones of `cluster_id` written before `before` whose volume is among

@@ -39,6 +39,7 @@ pub(super) fn load_record(
     conn: &mut DbConnection,
     row: JobRow,
 ) -> Result<JobRecord, PersistenceError> {
+    let change_seq = row.change_seq;
     let job = row.into_domain()?;
     let jid = job.id.to_string();
     let mut steps = job_steps::table
@@ -57,7 +58,12 @@ pub(super) fn load_record(
         .into_iter()
         .map(NodeRow::into_domain)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(JobRecord { job, steps, nodes })
+    Ok(JobRecord {
+        job,
+        steps,
+        nodes,
+        change_seq,
+    })
 }
 
 pub(super) fn load_records(
