@@ -249,3 +249,17 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
     state.scheduler.shutdown();
     Ok(result?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_blocking_threads_of_all_workers_add_up_to_the_pool() {
+        assert_eq!(blocking_threads(8, 8), 1);
+        assert_eq!(blocking_threads(8, 2), 4);
+        assert_eq!(blocking_threads(8, 3), 3);
+        assert_eq!(blocking_threads(2, 8), 1, "at least one per worker");
+        assert_eq!(blocking_threads(8, 0), 8);
+    }
+}
