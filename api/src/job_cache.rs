@@ -33,6 +33,8 @@ pub struct Cached {
     pub etag: String,
     /// `Retry-After` seconds while the job is still changing.
     pub retry_after: Option<u64>,
+    /// The job ended (succeeded, failed or stopped): its event stream ends after it.
+    pub ended: bool,
     /// The job ended and gluster holds nothing of it: a long-poll answers at once.
     pub settled: bool,
 }
@@ -199,6 +201,7 @@ mod tests {
             body: Bytes::from(format!("{{\"seq\":{seq}}}")),
             etag: format!("W/\"{seq}\""),
             retry_after: None,
+            ended: false,
             settled: false,
         })
     }

@@ -10,6 +10,7 @@
 
 use crate::dto::JobDto;
 use crate::error::{ApiError, Problem};
+use crate::job_cache::Cached;
 use crate::limits::StreamSlot;
 use crate::state::{blocking, AppState};
 use actix_web::http::header;
@@ -20,6 +21,7 @@ use futures_util::stream;
 use persistence::repo::jobs;
 use persistence::{JobFilter, JobRecord, SeqWatch};
 use serde::Deserialize;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -120,18 +122,12 @@ pub async fn job_events(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let slot = state.limits.streams.take()?;
-    let read = move |state: web::Data<AppState>| async move {
-        let store = state.store.clone();
-        blocking(move || Ok(store.read(|c| jobs::get(c, id))?)).await
-    };
-    let first = read(state.clone())
-        .await?
-        .ok_or(ApiError::JobNotFound(id))?;
+    let first = super::jobs::current(&state, id).await?;
     struct Feed {
         _slot: StreamSlot,
         state: web::Data<AppState>,
         changes: SeqWatch,
-        next: Option<JobRecord>,
+        next: Option<Arc<Cached>>,
         last: Option<i64>,
         quiet_since: Instant,
         done: bool,
@@ -152,8 +148,8 @@ pub async fn job_events(
             if f.done || f.state.limits.is_closing() {
                 return None;
             }
-            let rec = match f.next.take() {
-                Some(r) => Some(r),
+            let current = match f.next.take() {
+                Some(c) => c,
                 None => {
                     if !wake(&mut f.changes, &f.state, f.quiet_since).await {
                         if f.state.limits.is_closing() {
@@ -162,8 +158,11 @@ pub async fn job_events(
                         f.quiet_since = Instant::now();
                         return Some((Ok(keep_alive()), f));
                     }
-                    match read(f.state.clone()).await {
-                        Ok(r) => r,
+                    // From the cache, which the same change feed keeps current.
+                    match super::jobs::current(&f.state, id).await {
+                        Ok(c) => c,
+                        // Purged meanwhile: nothing more will happen to it.
+                        Err(ApiError::JobNotFound(_)) => return None,
                         Err(e) => {
                             f.done = true;
                             return Some((Ok(error_event(&e)), f));
@@ -171,13 +170,15 @@ pub async fn job_events(
                     }
                 }
             };
-            // Purged meanwhile: nothing more will happen to it.
-            let rec = rec?;
-            if f.last != Some(rec.change_seq) {
-                f.last = Some(rec.change_seq);
+            if f.last != Some(current.change_seq) {
+                f.last = Some(current.change_seq);
                 f.quiet_since = Instant::now();
-                f.done = rec.job.status.is_terminal();
-                let event = job_event(&rec).unwrap_or_else(|e| error_event(&e));
+                f.done = current.ended;
+                let event = Bytes::from(format!(
+                    "event: job\nid: {}\ndata: {}\n\n",
+                    current.change_seq,
+                    String::from_utf8_lossy(&current.body)
+                ));
                 return Some((Ok(event), f));
             }
         }

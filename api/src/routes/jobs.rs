@@ -172,7 +172,10 @@ pub async fn get_job(
 
 /// The answer for job `id`: from the cache when it holds the job's current version, else read
 /// from the store (and cached).
-async fn current(state: &web::Data<AppState>, id: Uuid) -> Result<Arc<Cached>, ApiError> {
+pub(crate) async fn current(
+    state: &web::Data<AppState>,
+    id: Uuid,
+) -> Result<Arc<Cached>, ApiError> {
     if let Some(hit) = state.jobs_cache.get(id) {
         return Ok(hit);
     }
@@ -187,6 +190,7 @@ async fn current(state: &web::Data<AppState>, id: Uuid) -> Result<Arc<Cached>, A
         etag: validator_of(&body),
         body: body.into(),
         retry_after: state.retry_after(&rec.job),
+        ended: rec.job.status.is_terminal(),
         // A failed removal gluster still holds is not over: its release is still to come.
         settled: rec.job.status.is_terminal() && !rec.job.tracking.needs_stop,
     });
