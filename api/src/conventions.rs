@@ -189,13 +189,23 @@ pub fn if_none_match_names(req: &HttpRequest, tag: &str) -> bool {
 /// [`cacheable_json`] for a body already serialised.
 pub fn cacheable(req: &HttpRequest, bytes: Vec<u8>, retry_after: Option<u64>) -> HttpResponse {
     let tag = validator_of(&bytes);
-    let matches = if_none_match_names(req, &tag);
+    cacheable_tagged(req, bytes.into(), &tag, retry_after)
+}
+
+/// [`cacheable`] for a body whose validator `tag` is already known.
+pub fn cacheable_tagged(
+    req: &HttpRequest,
+    bytes: actix_web::web::Bytes,
+    tag: &str,
+    retry_after: Option<u64>,
+) -> HttpResponse {
+    let matches = if_none_match_names(req, tag);
     let mut resp = if matches {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
-    resp.insert_header((header::ETAG, tag.clone()));
+    resp.insert_header((header::ETAG, tag.to_owned()));
     if let Some(secs) = retry_after {
         resp.insert_header((header::RETRY_AFTER, secs.to_string()));
     }

@@ -12,6 +12,7 @@ pub mod conventions;
 pub mod dto;
 pub mod error;
 pub mod idempotency;
+pub mod job_cache;
 pub mod limits;
 pub mod methods;
 pub mod routes;

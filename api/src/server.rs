@@ -153,7 +153,9 @@ pub fn state(settings: &Settings) -> Result<AppState, ServerError> {
         scheduler.clone(),
         Arc::new(SystemClock),
     );
+    let jobs_cache = crate::job_cache::JobCache::listen(&store, crate::job_cache::CAPACITY);
     Ok(AppState {
+        jobs_cache,
         store,
         ops,
         scheduler,
@@ -184,6 +186,17 @@ fn termination(
     })
 }
 
+/// Blocking threads each worker keeps beyond its share of the store's connections: gluster CLI
+/// calls run there too (a start can take ~10 s), and must not hold up the worker's store reads.
+pub const CLI_THREADS_PER_WORKER: usize = 2;
+
+/// Blocking threads per worker: its share of `pool_size` (so that all workers together have
+/// about as many store threads as the store has connections, at least one each), plus
+/// [`CLI_THREADS_PER_WORKER`].
+pub fn blocking_threads(pool_size: u32, workers: usize) -> usize {
+    (pool_size as usize).div_ceil(workers.max(1)).max(1) + CLI_THREADS_PER_WORKER
+}
+
 /// Runs the service until SIGINT/SIGTERM.
 pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
     let (settings, _demo_dir) = settings(&args)?;
@@ -206,6 +219,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let server = HttpServer::new(move || app::build(Some(for_workers.clone())).0)
         .workers(workers)
+        // Blocking work (store calls, gluster CLI calls) runs on each worker's blocking pool;
+        // more store threads than the store has connections would only queue for a
+        // connection, so together the pools hold about `pool_size` of them, plus a few for
+        // gluster calls.
+        .worker_max_blocking_threads(blocking_threads(settings.pool_size, workers))
         // actix counts connections per worker.
         .max_connections(settings.http.max_connections.div_ceil(workers))
         // A client that closes its side is gone: its event stream (and the stream's slot) ends
@@ -236,4 +254,19 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
     let result = server.run().await;
     state.scheduler.shutdown();
     Ok(result?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_blocking_threads_of_all_workers_add_up_to_the_pool() {
+        let cli = CLI_THREADS_PER_WORKER;
+        assert_eq!(blocking_threads(8, 8), 1 + cli);
+        assert_eq!(blocking_threads(8, 2), 4 + cli);
+        assert_eq!(blocking_threads(8, 3), 3 + cli);
+        assert_eq!(blocking_threads(2, 8), 1 + cli, "at least one per worker");
+        assert_eq!(blocking_threads(8, 0), 8 + cli);
+    }
 }

@@ -25,6 +25,8 @@ pub struct AppState {
     pub ready_window: chrono::Duration,
     /// Body deadline, event-stream slots and the shutdown flag.
     pub limits: crate::limits::Limits,
+    /// `GET /jobs/{job_id}`'s answers, kept current by the store's change feed.
+    pub jobs_cache: Arc<crate::job_cache::JobCache>,
 }
 
 impl AppState {

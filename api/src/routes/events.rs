@@ -1,38 +1,37 @@
 //! Server-sent events of job changes: `GET /jobs/{job_id}/events` follows one job until it
-//! ends, `GET /events` every job a filter selects. Each event is `event: job`, `id:` the change's
-//! time in microseconds since the epoch, and `data:` the job as `GET /jobs/{job_id}` shows it.
-//! The feeds watch the shared store (every [`WATCH_STEP`]), so a change made by any replica
-//! shows up; a comment line every [`KEEP_ALIVE`] keeps idle connections open.
+//! ends, `GET /events` every job a filter selects. Each event is `event: job`, `id:` the job's
+//! change sequence (the store's change feed: every change of a job gives it the next number,
+//! in commit order), and `data:` the job as `GET /jobs/{job_id}` shows it.
+//!
+//! The feeds wait on the store's change feed ([`persistence::Store::changes`]): this replica's
+//! writes wake them at once, other replicas' within the store's watch interval
+//! ([`persistence::store::WATCH_INTERVAL`]). An idle feed reads nothing from the store; a
+//! comment line every [`KEEP_ALIVE`] keeps idle connections open.
 
 use crate::dto::JobDto;
 use crate::error::{ApiError, Problem};
+use crate::job_cache::Cached;
 use crate::limits::StreamSlot;
 use crate::state::{blocking, AppState};
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
 use domain::{JobOrigin, JobStatus, TaskKind};
 use futures_util::stream;
 use persistence::repo::jobs;
-use persistence::{JobFilter, JobRecord};
+use persistence::{JobFilter, JobRecord, SeqWatch};
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-/// How often a feed looks at the store.
-pub const WATCH_STEP: Duration = Duration::from_millis(500);
+/// How often a waiting feed checks whether the server is shutting down (no store reads).
+pub const CLOSING_CHECK: Duration = Duration::from_millis(500);
 /// Longest silence on a feed: a comment line is sent after it.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// Most jobs one look at the store sends.
+/// Most jobs one read of the store sends.
 const BATCH: i64 = 200;
-/// How far back `/events` looks again on every look. A job's `updated_at` is the time its
-/// writer began (a poll cycle that then waited for gluster, at most about the CLI timeout), so
-/// a change can land after newer ones were sent; looking back this far catches it, and the
-/// changes already sent are skipped.
-const LOOKBACK: chrono::Duration = chrono::Duration::seconds(120);
 
 /// Which jobs `GET /events` reports.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -51,15 +50,28 @@ pub struct EventQuery {
     pub origin: Option<JobOrigin>,
 }
 
-/// How far ahead of this replica's clock an event id may be (another replica's clock).
-const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+/// The change sequence a `Last-Event-ID` names, if it is one a feed can have sent: a
+/// sequence from 0 up to `top`, the highest handed out. The timestamp ids of versions before
+/// the change feed are far above any sequence, so they are refused.
+fn resumable_event(id: &str, top: i64) -> Option<i64> {
+    let seq = id.trim().parse::<i64>().ok()?;
+    (0..=top).contains(&seq).then_some(seq)
+}
 
-/// The change time a `Last-Event-ID` names, if it is one a feed can have sent: microseconds
-/// since the epoch, not before it and not after `now` (plus [`CLOCK_SKEW`]).
-fn resumable_event(id: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let micros = id.trim().parse::<i64>().ok()?;
-    let at = DateTime::from_timestamp_micros(micros)?;
-    (micros >= 0 && at <= now + CLOCK_SKEW).then_some(at)
+/// Waits until the change feed rises, [`KEEP_ALIVE`] has passed since `quiet_since`, or the
+/// server is closing; true when the feed rose.
+async fn wake(changes: &mut SeqWatch, state: &AppState, quiet_since: Instant) -> bool {
+    loop {
+        if state.limits.is_closing() || quiet_since.elapsed() >= KEEP_ALIVE {
+            return false;
+        }
+        match actix_web::rt::time::timeout(CLOSING_CHECK, changes.changed()).await {
+            Ok(Ok(())) => return true,
+            // The store is gone: only the keep-alive and closing checks remain.
+            Ok(Err(_)) => actix_web::rt::time::sleep(CLOSING_CHECK).await,
+            Err(_) => {}
+        }
+    }
 }
 
 /// One job as an SSE event.
@@ -68,7 +80,7 @@ fn job_event(rec: &JobRecord) -> Result<Bytes, ApiError> {
         .map_err(|e| ApiError::Internal(format!("serialising an event: {e}")))?;
     Ok(Bytes::from(format!(
         "event: job\nid: {}\ndata: {data}\n\n",
-        rec.job.updated_at.timestamp_micros()
+        rec.change_seq
     )))
 }
 
@@ -110,24 +122,22 @@ pub async fn job_events(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let slot = state.limits.streams.take()?;
-    let read = move |state: web::Data<AppState>| async move {
-        let store = state.store.clone();
-        blocking(move || Ok(store.read(|c| jobs::get(c, id))?)).await
-    };
-    let first = read(state.clone())
-        .await?
-        .ok_or(ApiError::JobNotFound(id))?;
+    let first = super::jobs::current(&state, id).await?;
     struct Feed {
         _slot: StreamSlot,
         state: web::Data<AppState>,
-        next: Option<JobRecord>,
-        last: Option<DateTime<Utc>>,
+        changes: SeqWatch,
+        next: Option<Arc<Cached>>,
+        last: Option<i64>,
         quiet_since: Instant,
         done: bool,
     }
+    let mut changes = state.store.changes();
+    changes.borrow_and_update();
     let feed = Feed {
         _slot: slot,
         state,
+        changes,
         next: Some(first),
         last: None,
         quiet_since: Instant::now(),
@@ -138,30 +148,39 @@ pub async fn job_events(
             if f.done || f.state.limits.is_closing() {
                 return None;
             }
-            let rec = match f.next.take() {
-                Some(r) => Some(r),
-                None => match read(f.state.clone()).await {
-                    Ok(r) => r,
-                    Err(e) => {
-                        f.done = true;
-                        return Some((Ok(error_event(&e)), f));
+            let current = match f.next.take() {
+                Some(c) => c,
+                None => {
+                    if !wake(&mut f.changes, &f.state, f.quiet_since).await {
+                        if f.state.limits.is_closing() {
+                            return None;
+                        }
+                        f.quiet_since = Instant::now();
+                        return Some((Ok(keep_alive()), f));
                     }
-                },
+                    // From the cache, which the same change feed keeps current.
+                    match super::jobs::current(&f.state, id).await {
+                        Ok(c) => c,
+                        // Purged meanwhile: nothing more will happen to it.
+                        Err(ApiError::JobNotFound(_)) => return None,
+                        Err(e) => {
+                            f.done = true;
+                            return Some((Ok(error_event(&e)), f));
+                        }
+                    }
+                }
             };
-            // Purged meanwhile: nothing more will happen to it.
-            let rec = rec?;
-            if f.last != Some(rec.job.updated_at) {
-                f.last = Some(rec.job.updated_at);
+            if f.last != Some(current.change_seq) {
+                f.last = Some(current.change_seq);
                 f.quiet_since = Instant::now();
-                f.done = rec.job.status.is_terminal();
-                let event = job_event(&rec).unwrap_or_else(|e| error_event(&e));
+                f.done = current.ended;
+                let event = Bytes::from(format!(
+                    "event: job\nid: {}\ndata: {}\n\n",
+                    current.change_seq,
+                    String::from_utf8_lossy(&current.body)
+                ));
                 return Some((Ok(event), f));
             }
-            if f.quiet_since.elapsed() >= KEEP_ALIVE {
-                f.quiet_since = Instant::now();
-                return Some((Ok(keep_alive()), f));
-            }
-            actix_web::rt::time::sleep(WATCH_STEP).await;
         }
     });
     Ok(sse(body))
@@ -195,45 +214,43 @@ pub async fn events(
         origin: q.origin,
         ..JobFilter::default()
     };
-    let resume = match req.headers().get("last-event-id") {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .ok()
-                .and_then(|s| resumable_event(s, Utc::now()))
-                .ok_or_else(|| {
-                    ApiError::BadRequest("Last-Event-ID must be an event id this feed sent".into())
-                })?,
-        ),
+    let store = state.store.clone();
+    let top = blocking(move || Ok(store.read(jobs::feed::counter)?))
+        .await?
+        .0;
+    let start = match req.headers().get("last-event-id") {
+        None => top,
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| resumable_event(s, top))
+            .ok_or_else(|| {
+                ApiError::BadRequest("Last-Event-ID must be an event id this feed sent".into())
+            })?,
     };
     let slot = state.limits.streams.take()?;
     struct Feed {
         _slot: StreamSlot,
         state: web::Data<AppState>,
+        changes: SeqWatch,
         filter: JobFilter,
-        /// Changes before this instant are never sent (the request's time, or after the
-        /// resumed event).
-        start: DateTime<Utc>,
-        /// The newest change sent so far.
-        newest: DateTime<Utc>,
-        /// The (job, change time) pairs sent within the look-back window.
-        sent: HashSet<(Uuid, DateTime<Utc>)>,
+        /// Every change up to this sequence was sent (or did not match the filter).
+        cursor: i64,
+        /// The highest sequence known committed.
+        known: i64,
         pending: Vec<JobRecord>,
         quiet_since: Instant,
         done: bool,
     }
-    let start = match resume {
-        // The change the id names was sent: start after it.
-        Some(at) => at + chrono::Duration::microseconds(1),
-        None => Utc::now(),
-    };
+    let mut changes = state.store.changes();
+    let known = (*changes.borrow_and_update()).max(top);
     let feed = Feed {
         _slot: slot,
         state,
+        changes,
         filter,
-        start,
-        newest: start,
-        sent: HashSet::new(),
+        cursor: start,
+        known,
         pending: Vec::new(),
         quiet_since: Instant::now(),
         done: false,
@@ -248,10 +265,22 @@ pub async fn events(
             if f.done || f.state.limits.is_closing() {
                 return None;
             }
-            let from = f.start.max(f.newest - LOOKBACK);
-            let (store, filter) = (f.state.store.clone(), f.filter.clone());
+            if f.known <= f.cursor {
+                if !wake(&mut f.changes, &f.state, f.quiet_since).await {
+                    if f.state.limits.is_closing() {
+                        return None;
+                    }
+                    f.quiet_since = Instant::now();
+                    return Some((Ok(keep_alive()), f));
+                }
+                f.known = f.known.max(*f.changes.borrow_and_update());
+                continue;
+            }
+            // Every change up to `known` has committed (commit order is sequence order).
+            let known = f.known;
+            let (store, filter, after) = (f.state.store.clone(), f.filter.clone(), f.cursor);
             let changed =
-                blocking(move || Ok(store.read(|c| jobs::changed_since(c, &filter, from, BATCH))?))
+                blocking(move || Ok(store.read(|c| jobs::feed::since(c, &filter, after, BATCH))?))
                     .await;
             let changed = match changed {
                 Ok(c) => c,
@@ -261,24 +290,15 @@ pub async fn events(
                     return Some((Ok(error_event(&e)), f));
                 }
             };
-            f.sent.retain(|(_, at)| *at >= from);
-            let fresh: Vec<JobRecord> = changed
-                .into_iter()
-                .filter(|r| f.sent.insert((r.job.id, r.job.updated_at)))
-                .collect();
-            if !fresh.is_empty() {
-                if let Some(newest) = fresh.iter().map(|r| r.job.updated_at).max() {
-                    f.newest = f.newest.max(newest);
-                }
-                // Sent oldest first: `pending` is popped from the end.
-                f.pending = fresh.into_iter().rev().collect();
-                continue;
-            }
-            if f.quiet_since.elapsed() >= KEEP_ALIVE {
-                f.quiet_since = Instant::now();
-                return Some((Ok(keep_alive()), f));
-            }
-            actix_web::rt::time::sleep(WATCH_STEP).await;
+            let full = changed.len() as i64 >= BATCH;
+            f.cursor = match changed.last() {
+                Some(last) if full => last.change_seq,
+                Some(last) => last.change_seq.max(known),
+                None => known,
+            };
+            f.known = f.known.max(f.cursor);
+            // Sent lowest first: `pending` is popped from the end.
+            f.pending = changed.into_iter().rev().collect();
         }
     });
     Ok(sse(body))
@@ -290,24 +310,18 @@ mod tests {
 
     #[test]
     fn only_ids_a_feed_can_have_sent_resume_it() {
-        let now = DateTime::from_timestamp_micros(1_780_000_000_000_000).unwrap();
-        let micros = |d: DateTime<Utc>| d.timestamp_micros().to_string();
-        assert_eq!(resumable_event(&micros(now), now), Some(now));
-        assert_eq!(
-            resumable_event(" 0 ", now),
-            DateTime::from_timestamp_micros(0)
-        );
-        let skewed = now + chrono::Duration::minutes(4);
-        assert_eq!(resumable_event(&micros(skewed), now), Some(skewed));
+        assert_eq!(resumable_event("41", 41), Some(41));
+        assert_eq!(resumable_event(" 0 ", 41), Some(0));
+        // A timestamp id of the versions before the change feed.
         for bad in [
-            "253402300800000000",
-            &micros(now + chrono::Duration::minutes(6)),
+            "1780000000000000",
+            "42",
             "-1",
-            "9223372036854775807",
+            "9223372036854775808",
             "12abc",
             "",
         ] {
-            assert_eq!(resumable_event(bad, now), None, "{bad:?}");
+            assert_eq!(resumable_event(bad, 41), None, "{bad:?}");
         }
     }
 }

@@ -1,11 +1,12 @@
 //! `GET /jobs`, `GET /jobs/{job_id}`.
 
 use crate::conventions::{
-    cacheable, if_none_match_names, json_bytes, validator_of, IfNoneMatchHeader,
+    cacheable_tagged, if_none_match_names, json_bytes, validator_of, IfNoneMatchHeader,
 };
 use crate::dto::{JobDto, JobList};
 use crate::error::{ApiError, Problem};
 use crate::idempotency::IdempotencyKeyHeader;
+use crate::job_cache::Cached;
 use crate::state::{blocking, AppState};
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -14,6 +15,7 @@ use domain::{JobOrigin, JobStatus, TaskKind};
 use persistence::repo::jobs;
 use persistence::JobFilter;
 use serde::Deserialize;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -24,9 +26,6 @@ pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
 /// Longest long-poll of `GET /jobs/{job_id}?wait=`, in seconds.
 pub const MAX_WAIT_SECS: u32 = 60;
-/// How often a long-poll looks at the job again (the store is the only place every replica's
-/// change shows up, so it is read, not notified).
-const WAIT_STEP: Duration = Duration::from_millis(250);
 
 /// Long-polling of one job.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -142,26 +141,61 @@ pub async fn get_job(
     }
     let deadline = Instant::now() + Duration::from_secs(u64::from(wait));
     let mut first_tag: Option<String> = None;
+    // Marked seen now: a change published from here on wakes the wait below.
+    let mut changes = state.store.changes();
+    changes.borrow_and_update();
     loop {
-        let store = state.store.clone();
-        let rec = blocking(move || Ok(store.read(|c| jobs::get(c, id))?))
-            .await?
-            .ok_or(ApiError::JobNotFound(id))?;
-        let bytes = json_bytes(&JobDto::from(&rec))?;
-        let tag = validator_of(&bytes);
+        let current = current(&state, id).await?;
         let unchanged = if req.headers().contains_key(header::IF_NONE_MATCH) {
-            if_none_match_names(&req, &tag)
+            if_none_match_names(&req, &current.etag)
         } else {
-            first_tag.get_or_insert_with(|| tag.clone()) == &tag
+            first_tag.get_or_insert_with(|| current.etag.clone()) == &current.etag
         };
         let now = Instant::now();
-        // A failed removal gluster still holds is not over: its release is still to come.
-        let ended = rec.job.status.is_terminal() && !rec.job.tracking.needs_stop;
-        if !unchanged || ended || now >= deadline {
-            return Ok(cacheable(&req, bytes, state.retry_after(&rec.job)));
+        if !unchanged || current.settled || now >= deadline {
+            return Ok(cacheable_tagged(
+                &req,
+                current.body.clone(),
+                &current.etag,
+                current.retry_after,
+            ));
         }
-        actix_web::rt::time::sleep(WAIT_STEP.min(deadline - now)).await;
+        // Woken by the change feed (this replica's writes at once, other replicas' within the
+        // store's watch interval), or at the deadline.
+        let left = deadline - now;
+        if let Ok(Err(_)) = actix_web::rt::time::timeout(left, changes.changed()).await {
+            // The store is gone (shutting down): nothing will change any more.
+            actix_web::rt::time::sleep(left).await;
+        }
     }
+}
+
+/// The answer for job `id`: from the cache when it holds the job's current version, else read
+/// from the store (and cached).
+pub(crate) async fn current(
+    state: &web::Data<AppState>,
+    id: Uuid,
+) -> Result<Arc<Cached>, ApiError> {
+    if let Some(hit) = state.jobs_cache.get(id) {
+        return Ok(hit);
+    }
+    let ticket = state.jobs_cache.ticket();
+    let store = state.store.clone();
+    let rec = blocking(move || Ok(store.read(|c| jobs::get(c, id))?))
+        .await?
+        .ok_or(ApiError::JobNotFound(id))?;
+    let body = json_bytes(&JobDto::from(&rec))?;
+    let cached = Arc::new(Cached {
+        change_seq: rec.change_seq,
+        etag: validator_of(&body),
+        body: body.into(),
+        retry_after: state.retry_after(&rec.job),
+        ended: rec.job.status.is_terminal(),
+        // A failed removal gluster still holds is not over: its release is still to come.
+        settled: rec.job.status.is_terminal() && !rec.job.tracking.needs_stop,
+    });
+    state.jobs_cache.fill(ticket, id, cached.clone());
+    Ok(cached)
 }
 
 /// Cancels a job: stops its task (`rebalance … stop`, or `remove-brick … stop`, which keeps the

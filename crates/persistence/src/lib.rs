@@ -4,6 +4,7 @@
 //! return `Result<_, PersistenceError>`, so callers compose them inside one transaction through
 //! [`Store::write`]. The backend (SQLite or PostgreSQL) is chosen by the database URL.
 
+pub mod changes;
 pub mod connection;
 pub mod error;
 mod models;
@@ -12,7 +13,9 @@ pub mod schema;
 mod sqlite_owner;
 pub mod store;
 pub mod test_postgres;
+mod watcher;
 
+pub use changes::{Change, SeqWatch};
 pub use connection::{Backend, DbConnection};
 pub use error::PersistenceError;
 pub use repo::jobs::{JobFilter, JobPage, JobRecord};

@@ -144,10 +144,13 @@ pub struct JobRow {
     pub progressed_at: Option<NaiveDateTime>,
     pub stalled_since: Option<NaiveDateTime>,
     pub needs_stop: bool,
+    /// The job's place in the change feed ([`crate::changes`]).
+    pub change_seq: i64,
 }
 
 impl JobRow {
-    pub fn from_domain(j: &Job) -> Result<Self, PersistenceError> {
+    /// The row of `j`, at `change_seq` in the change feed.
+    pub fn from_domain(j: &Job, change_seq: i64) -> Result<Self, PersistenceError> {
         Ok(JobRow {
             id: j.id.to_string(),
             kind: j.kind.as_str().to_owned(),
@@ -182,6 +185,7 @@ impl JobRow {
             progressed_at: j.tracking.progressed_at.map(ts),
             stalled_since: j.tracking.stalled_since.map(ts),
             needs_stop: j.tracking.needs_stop,
+            change_seq,
         })
     }
 

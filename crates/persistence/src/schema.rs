@@ -80,6 +80,7 @@ diesel::table! {
         progressed_at -> Nullable<Timestamp>,
         stalled_since -> Nullable<Timestamp>,
         needs_stop -> Bool,
+        change_seq -> BigInt,
     }
 }
 
@@ -150,6 +151,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    change_counter (id) {
+        id -> Integer,
+        seq -> BigInt,
+        deletions -> BigInt,
+    }
+}
+
 diesel::joinable!(peers -> clusters (cluster_id));
 diesel::joinable!(volumes -> clusters (cluster_id));
 diesel::joinable!(bricks -> volumes (volume_id));
@@ -167,5 +176,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     cluster_leases,
     replicas,
     idempotency_keys,
-    purged_tasks
+    purged_tasks,
+    change_counter
 );

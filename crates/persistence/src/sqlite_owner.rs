@@ -14,6 +14,9 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 #[derive(Debug)]
 pub struct Owner {
     _file: File,
+    /// The change feed of this file in this process: every Store on it publishes here, so
+    /// they all hear each other's writes (no other process writes the file).
+    pub(crate) hub: Arc<crate::changes::Hub>,
 }
 
 fn held() -> &'static Mutex<HashMap<PathBuf, Weak<Owner>>> {
@@ -52,7 +55,10 @@ pub fn own(db: &Path) -> Result<Arc<Owner>, PersistenceError> {
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(open_error(e)),
     }
-    let owner = Arc::new(Owner { _file: file });
+    let owner = Arc::new(Owner {
+        _file: file,
+        hub: Arc::new(crate::changes::Hub::new(0)),
+    });
     held.insert(key, Arc::downgrade(&owner));
     Ok(owner)
 }

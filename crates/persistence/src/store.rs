@@ -1,11 +1,13 @@
 //! The store: a pool of connections, migrations at start, and read/write helpers.
 
+use crate::changes::{Change, Hub, Scope, SeqWatch};
 use crate::connection::{Backend, DbConnection, Manager};
 use crate::PersistenceError;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,6 +17,9 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrati
 /// How long a SQLite statement waits for another connection's lock before giving up, unless
 /// [`Store::open_with`] says otherwise.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the watcher of a PostgreSQL store reads the change counter for other replicas'
+/// changes: the bound on how late they reach this process's listeners.
+pub const WATCH_INTERVAL: Duration = Duration::from_millis(300);
 /// How long a caller waits for a free connection of the pool.
 const POOL_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -44,6 +49,11 @@ pub struct Store {
     sqlite_writer: Arc<Mutex<()>>,
     /// SQLite: this process's exclusive hold on the file ([`crate::sqlite_owner`]).
     _owner: Option<Arc<crate::sqlite_owner::Owner>>,
+    /// Where committed changes are published ([`crate::changes`]); on SQLite shared by every
+    /// Store of the file in this process.
+    hub: Arc<Hub>,
+    /// How many times a connection was taken for [`Store::read`] or [`Store::write`].
+    uses: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -107,14 +117,59 @@ impl Store {
             .connection_timeout(POOL_TIMEOUT)
             .build(manager)
             .map_err(|e| PersistenceError::Pool(e.to_string()))?;
+        let hub = match &owner {
+            Some(o) => o.hub.clone(),
+            None => Arc::new(Hub::new(0)),
+        };
         let store = Store {
             pool,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
             _owner: owner,
+            hub,
+            uses: Arc::new(AtomicU64::new(0)),
         };
         store.migrate(migrate_lock.as_deref())?;
+        let (seq, deletions) = {
+            let mut conn = store.pool.get()?;
+            crate::repo::jobs::feed::counter(&mut conn)?
+        };
+        store.hub.raise_to(seq);
+        if backend == Backend::Postgres {
+            // Other replicas write the same database: watch the counter for their changes.
+            crate::watcher::spawn(
+                store.pool.clone(),
+                Arc::downgrade(&store.hub),
+                seq,
+                deletions,
+            )?;
+        }
         Ok(store)
+    }
+
+    /// The highest change sequence this process knows committed: raised at once by this
+    /// process's writes, within [`WATCH_INTERVAL`] by other replicas'.
+    pub fn change_seq(&self) -> i64 {
+        self.hub.current()
+    }
+
+    /// Follows [`Store::change_seq`]: `changed().await` returns when it rises.
+    pub fn changes(&self) -> SeqWatch {
+        self.hub.subscribe()
+    }
+
+    /// Calls `f` with every committed [`Change`]: this process's own, synchronously in the
+    /// writer's thread after the commit and before [`Store::write`] returns; other replicas',
+    /// from the watcher thread within [`WATCH_INTERVAL`]. `f` must be quick and must not
+    /// write through the store.
+    pub fn on_change(&self, f: impl Fn(&Change) + Send + Sync + 'static) {
+        self.hub.listen(Box::new(f));
+    }
+
+    /// How many times [`Store::read`] or [`Store::write`] took a connection (the watcher's
+    /// reads not counted): instrumentation for tests of work the store is spared.
+    pub fn connection_uses(&self) -> u64 {
+        self.uses.load(Ordering::Relaxed)
     }
 
     /// The backend in use.
@@ -123,6 +178,7 @@ impl Store {
     }
 
     fn conn(&self) -> Result<PooledConnection<Manager>, PersistenceError> {
+        self.uses.fetch_add(1, Ordering::Relaxed);
         Ok(self.pool.get()?)
     }
 
@@ -185,7 +241,20 @@ impl Store {
     /// takes the write lock first (`BEGIN IMMEDIATE`), waiting up to [`BUSY_TIMEOUT`] for
     /// another process's writer; a deferred transaction that reads, then writes, would fail at
     /// once instead of waiting. Still locked after that: [`PersistenceError::Unavailable`].
+    ///
+    /// Once committed, what the transaction changed is published ([`Store::on_change`],
+    /// [`Store::changes`]) before this returns.
     pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, PersistenceError>,
+    ) -> Result<T, PersistenceError> {
+        let scope = Scope::begin();
+        let value = self.transaction(f)?;
+        self.hub.publish(&scope.take());
+        Ok(value)
+    }
+
+    fn transaction<T>(
         &self,
         f: impl FnOnce(&mut DbConnection) -> Result<T, PersistenceError>,
     ) -> Result<T, PersistenceError> {

@@ -107,7 +107,7 @@ conformance!(
     only_jobs_that_ended_before_the_cutoff_are_purged,
     an_idempotency_key_is_claimed_once_answered_then_replayed,
     an_abandoned_idempotency_claim_is_taken_over_and_old_keys_are_purged,
-    changes_are_listed_oldest_first_from_an_instant_and_filtered,
+    changes_are_listed_in_sequence_order_after_a_sequence_and_filtered,
 );
 
 const CLUSTER: Uuid = Uuid::from_u128(7);
@@ -730,12 +730,13 @@ fn an_abandoned_idempotency_claim_is_taken_over_and_old_keys_are_purged(db: &Tes
     );
 }
 
-fn changes_are_listed_oldest_first_from_an_instant_and_filtered(db: &TestDb) {
+fn changes_are_listed_in_sequence_order_after_a_sequence_and_filtered(db: &TestDb) {
     let s = db.store();
     setup(s);
     let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let mut on_a = job_on(1, 0);
     let on_b = job_on(2, 10);
+    let start = s.read(jobs::feed::counter).unwrap().0;
     for j in [&on_a, &on_b] {
         s.write(|c| jobs::insert(c, j, &j.initial_steps())).unwrap();
     }
@@ -743,25 +744,33 @@ fn changes_are_listed_oldest_first_from_an_instant_and_filtered(db: &TestDb) {
     on_a.transition(JobStatus::Running, t0 + Duration::seconds(20))
         .unwrap();
     s.write(|c| jobs::update(c, &on_a)).unwrap();
-    let ids = |since, filter: &JobFilter| -> Vec<Uuid> {
-        s.read(|c| jobs::changed_since(c, filter, since, 10))
+    let seqs = |after, filter: &JobFilter| -> Vec<(Uuid, i64)> {
+        s.read(|c| jobs::feed::since(c, filter, after, 10))
             .unwrap()
             .into_iter()
-            .map(|r| r.job.id)
+            .map(|r| (r.job.id, r.change_seq))
             .collect()
     };
     let all = JobFilter::default();
-    assert_eq!(ids(t0, &all), vec![on_b.id, on_a.id]);
     assert_eq!(
-        ids(t0 + Duration::seconds(10), &all),
-        vec![on_b.id, on_a.id],
-        "inclusive"
+        seqs(start, &all),
+        vec![(on_b.id, start + 2), (on_a.id, start + 3)]
     );
-    assert_eq!(ids(t0 + Duration::seconds(11), &all), vec![on_a.id]);
-    assert!(ids(t0 + Duration::seconds(21), &all).is_empty());
+    assert_eq!(
+        seqs(start + 2, &all),
+        vec![(on_a.id, start + 3)],
+        "exclusive"
+    );
+    assert!(seqs(start + 3, &all).is_empty());
+    assert_eq!(s.read(jobs::feed::counter).unwrap().0, start + 3);
+    assert_eq!(
+        s.change_seq(),
+        start + 3,
+        "local writes raise the mark at once"
+    );
     let only_b = JobFilter {
         volume_id: Some(Uuid::from_u128(2)),
         ..JobFilter::default()
     };
-    assert_eq!(ids(t0, &only_b), vec![on_b.id]);
+    assert_eq!(seqs(start, &only_b), vec![(on_b.id, start + 2)]);
 }

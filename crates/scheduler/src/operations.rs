@@ -77,7 +77,7 @@ impl Operations {
     pub(crate) fn insert_pending(&self, volume: &Volume, job: &Job) -> Result<(), OpError> {
         let steps = job.initial_steps();
         match self.store.write(|c| jobs::insert(c, job, &steps)) {
-            Ok(()) => Ok(()),
+            Ok(_) => Ok(()),
             Err(PersistenceError::ActiveJobExists) => {
                 match self.store.read(|c| jobs::active_for_volume(c, volume.id))? {
                     Some(active) => Err(self.conflict(volume, &active)),
@@ -282,11 +282,12 @@ impl Operations {
                     let job = claim::adopted(&task, &volume, now);
                     let mut steps = job.initial_steps();
                     job.sync_steps(&mut steps, now);
-                    jobs::insert(c, &job, &steps)?;
+                    let change_seq = jobs::insert(c, &job, &steps)?;
                     JobRecord {
                         job,
                         steps,
                         nodes: Vec::new(),
+                        change_seq,
                     }
                 }
                 (None, None) => return Ok(None),

@@ -304,8 +304,8 @@ impl ClusterPoller {
         let job = claim::adopted(task, volume, now);
         let mut steps = job.initial_steps();
         job.sync_steps(&mut steps, now);
-        match self.store.write(|c| jobs::insert(c, &job, &steps)) {
-            Ok(()) => {}
+        let change_seq = match self.store.write(|c| jobs::insert(c, &job, &steps)) {
+            Ok(seq) => seq,
             Err(persistence::PersistenceError::ActiveJobExists) => {
                 log::warn!(
                     "cluster {}: task {} on {} found, but the volume has another active job",
@@ -316,7 +316,7 @@ impl ClusterPoller {
                 return Ok(None);
             }
             Err(e) => return Err(e.into()),
-        }
+        };
         log::info!(
             "adopted {} task {} on volume {} as job {} ({})",
             task.kind,
@@ -330,6 +330,7 @@ impl ClusterPoller {
             job,
             steps,
             nodes: Vec::new(),
+            change_seq,
         }))
     }
 

@@ -1,8 +1,10 @@
 //! Jobs, their steps and the latest per-node progress of their tasks.
 //!
 //! [`writes`] changes a job, [`read`] loads jobs whole, [`page`] lists them,
-//! [`polled`] stamps what the poller confirmed, [`purge`] forgets ended jobs.
+//! [`polled`] stamps what the poller confirmed, [`purge`] forgets ended jobs, [`feed`] numbers
+//! every change and follows them.
 
+pub mod feed;
 mod page;
 mod polled;
 mod purge;
@@ -28,6 +30,9 @@ pub struct JobRecord {
     pub steps: Vec<Step>,
     /// Latest progress per node, by node name.
     pub nodes: Vec<NodeProgress>,
+    /// The job's place in the change feed: raised by every write that changes the job, its
+    /// steps or its nodes ([`feed`]).
+    pub change_seq: i64,
 }
 
 /// Filters of the job list; `None` means any.

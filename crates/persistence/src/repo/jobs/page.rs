@@ -1,13 +1,13 @@
-//! The job list: filters, newest-first pages and the change feed.
+//! The job list: filters and newest-first pages.
 
 use super::read::load_records;
-use super::{JobFilter, JobPage, JobRecord};
+use super::{JobFilter, JobPage};
 use crate::models::{ts, JobRow};
 use crate::schema::jobs;
 use crate::{DbConnection, PersistenceError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -77,7 +77,7 @@ fn before_cursor(
 }
 
 /// The jobs `filter` selects, as a query to refine.
-fn filtered<'a>(
+pub(super) fn filtered<'a>(
     filter: &JobFilter,
 ) -> jobs::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend> {
     let mut q = jobs::table.into_boxed();
@@ -103,23 +103,4 @@ fn filtered<'a>(
         q = q.filter(jobs::created_at.lt(ts(at)));
     }
     q
-}
-
-/// Jobs matching `filter` whose `updated_at` is at or after `since`, oldest change first, at
-/// most `limit`: what a change feed sends next. The caller skips the jobs it already sent for
-/// the same instant.
-pub fn changed_since(
-    conn: &mut DbConnection,
-    filter: &JobFilter,
-    since: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<JobRecord>, PersistenceError> {
-    let q = filtered(filter)
-        .select(JobRow::as_select())
-        .filter(jobs::updated_at.ge(ts(since)));
-    let rows = q
-        .order((jobs::updated_at.asc(), jobs::id.asc()))
-        .limit(limit.clamp(1, 500))
-        .load(conn)?;
-    load_records(conn, rows)
 }

@@ -52,7 +52,13 @@ pub fn purge_ended(
             .execute(conn)?;
     }
     let ids: Vec<&str> = expired.iter().map(|(id, _, _)| id.as_str()).collect();
-    Ok(diesel::delete(jobs::table.filter(jobs::id.eq_any(&ids))).execute(conn)?)
+    let n = diesel::delete(jobs::table.filter(jobs::id.eq_any(&ids))).execute(conn)?;
+    let job_ids = ids
+        .iter()
+        .map(|id| crate::models::id(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    super::feed::note_deleted(conn, job_ids)?;
+    Ok(n)
 }
 
 /// The jobs [`purge_ended`] may delete: ended before `before`, their task not held by gluster.

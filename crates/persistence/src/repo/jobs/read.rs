@@ -75,6 +75,7 @@ pub(crate) fn load_records(
         .map(|row| {
             let mut job_nodes = nodes.remove(&row.id).unwrap_or_default();
             job_nodes.sort_by(|a, b| a.name.cmp(&b.name));
+            let change_seq = row.change_seq;
             let job = row.into_domain()?;
             let mut job_steps = steps.remove(&job.id).unwrap_or_default();
             job_steps.sort_by_key(|s| (s.parent_id.is_some(), s.position));
@@ -82,6 +83,7 @@ pub(crate) fn load_records(
                 job,
                 steps: job_steps,
                 nodes: job_nodes,
+                change_seq,
             })
         })
         .collect()

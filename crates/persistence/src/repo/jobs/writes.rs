@@ -1,5 +1,7 @@
-//! Writing jobs, their steps and node rows.
+//! Writing jobs, their steps and node rows. Every write that changes a job gives it the next
+//! change sequence in the same transaction ([`super::feed`]).
 
+use super::feed;
 use crate::models::{ts, JobRow, NodeRow, StepRow};
 use crate::schema::{job_nodes, job_steps, jobs};
 use crate::{DbConnection, PersistenceError};
@@ -8,11 +10,13 @@ use diesel::prelude::*;
 use domain::{Job, NodeProgress, Step, StepStatus};
 use uuid::Uuid;
 
-/// Writes a new job with its steps.
-pub fn insert(conn: &mut DbConnection, job: &Job, steps: &[Step]) -> Result<(), PersistenceError> {
+/// Writes a new job with its steps; returns the job's change sequence.
+pub fn insert(conn: &mut DbConnection, job: &Job, steps: &[Step]) -> Result<i64, PersistenceError> {
+    let seq = feed::reserve(conn, 1)?;
     diesel::insert_into(jobs::table)
-        .values(JobRow::from_domain(job)?)
+        .values(JobRow::from_domain(job, seq)?)
         .execute(conn)?;
+    crate::changes::note_changed(job.id, seq);
     log_change("created", job);
     // Parents first, so the self-reference holds at every insert.
     let (roots, children): (Vec<&Step>, Vec<&Step>) =
@@ -22,7 +26,7 @@ pub fn insert(conn: &mut DbConnection, job: &Job, steps: &[Step]) -> Result<(), 
             .values(StepRow::from_domain(s))
             .execute(conn)?;
     }
-    Ok(())
+    Ok(seq)
 }
 
 /// Saves every field of `job`.
@@ -32,12 +36,17 @@ pub fn update(conn: &mut DbConnection, job: &Job) -> Result<(), PersistenceError
         .select(jobs::status)
         .first(conn)
         .optional()?;
+    if before.is_none() {
+        return Err(PersistenceError::NotFound("job"));
+    }
+    let seq = feed::reserve(conn, 1)?;
     let n = diesel::update(jobs::table.find(job.id.to_string()))
-        .set(JobRow::from_domain(job)?)
+        .set(JobRow::from_domain(job, seq)?)
         .execute(conn)?;
     if n == 0 {
         return Err(PersistenceError::NotFound("job"));
     }
+    crate::changes::note_changed(job.id, seq);
     if let Some(from) = before.filter(|b| b != job.status.as_str()) {
         log_change(&from, job);
     }
@@ -65,7 +74,8 @@ pub fn update_steps(conn: &mut DbConnection, steps: &[Step]) -> Result<(), Persi
             .set(StepRow::from_domain(s))
             .execute(conn)?;
     }
-    Ok(())
+    let jobs: Vec<Uuid> = steps.iter().map(|s| s.job_id).collect();
+    feed::stamp(conn, &jobs)
 }
 
 /// Replaces the per-node progress of a job with `nodes`.
@@ -82,12 +92,15 @@ pub fn set_nodes(
             .values(NodeRow::from_domain(job_id, n, now))
             .execute(conn)?;
     }
-    Ok(())
+    feed::stamp(conn, &[job_id])
 }
 
 /// Deletes a job (a start that gluster refused leaves nothing behind).
 pub fn delete(conn: &mut DbConnection, job_id: Uuid) -> Result<(), PersistenceError> {
-    diesel::delete(jobs::table.find(job_id.to_string())).execute(conn)?;
+    let n = diesel::delete(jobs::table.find(job_id.to_string())).execute(conn)?;
+    if n > 0 {
+        feed::note_deleted(conn, vec![job_id])?;
+    }
     Ok(())
 }
 
@@ -111,5 +124,8 @@ pub fn claim_step(
         job_steps::started_at.eq(ts(now)),
     ))
     .execute(conn)?;
+    if n == 1 {
+        feed::stamp(conn, &[step.job_id])?;
+    }
     Ok(n == 1)
 }
