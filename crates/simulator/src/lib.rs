@@ -13,6 +13,7 @@
 //! it to see which service replica asked what).
 
 mod commands;
+mod generate;
 mod inventory;
 mod progress;
 mod rebalance;
