@@ -32,6 +32,7 @@ conformance!(
     the_purge_and_the_tracked_jobs_seek_a_cluster_s_jobs_by_state,
     steps_are_found_by_parent_through_an_index,
     volume_pages_seek_by_name_and_load_bricks_and_activity_by_index,
+    the_change_feed_seeks_the_sequence,
 );
 
 const CLUSTER: Uuid = Uuid::from_u128(7);
@@ -340,4 +341,17 @@ fn volume_pages_seek_by_name_and_load_bricks_and_activity_by_index(db: &TestDb) 
         "volumes_by_name",
         Access::Ordered,
     );
+}
+
+fn the_change_feed_seeks_the_sequence(db: &TestDb) {
+    // What `/events` reads after each wake, and what a replica's watcher reads when the
+    // counter moved: the jobs above a sequence, lowest first.
+    let s = db.store();
+    fill(s);
+    let (changed, sqls) = recorded(s, |c| jobs::feed::since(c, &JobFilter::default(), 3, 5));
+    assert!(!changed.is_empty(), "jobs changed after 3");
+    assert_plan(s, reading(&sqls, "jobs"), "jobs_change_seq", Access::Seek);
+    let (ids, sqls) = recorded(s, |c| jobs::feed::ids_since(c, 3, 5));
+    assert!(!ids.is_empty(), "ids changed after 3");
+    assert_plan(s, reading(&sqls, "jobs"), "jobs_change_seq", Access::Seek);
 }
