@@ -5,8 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
+mod common;
+
 use chrono::{TimeZone, Utc};
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use common::FreshDb;
 use domain::{Job, JobOrigin, JobStatus, TaskKind, TaskParams, Volume, VolumeLayout};
 use domain::{VolumeStatus, VolumeType};
 use persistence::repo::{clusters, jobs, volumes};
@@ -20,58 +22,7 @@ const CLUSTER: Uuid = Uuid::from_u128(7);
 const WRITERS_PER_STORE: usize = 3;
 const WRITES_PER_WRITER: usize = 25;
 
-/// A database two Stores open; `None` when the PostgreSQL half is skipped.
-struct Db {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    pg_name: Option<String>,
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if let (Some(name), Ok(Some(admin))) =
-            (&self.pg_name, persistence::test_postgres::admin_url())
-        {
-            let mut c = PgConnection::establish(&admin).unwrap();
-            diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .execute(&mut c)
-                .unwrap();
-        }
-    }
-}
-
-fn sqlite() -> Option<Db> {
-    let dir = tempfile::tempdir().unwrap();
-    Some(Db {
-        url: format!("sqlite:{}", dir.path().join("t.db").display()),
-        _dir: Some(dir),
-        pg_name: None,
-    })
-}
-
-fn postgres() -> Option<Db> {
-    let admin = persistence::test_postgres::admin_url().unwrap()?;
-    let mut c = PgConnection::establish(&admin).unwrap();
-    let name = format!("gt_test_{}", Uuid::new_v4().simple());
-    diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut c)
-        .unwrap();
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    Some(Db {
-        url: format!("{base}/{name}"),
-        _dir: None,
-        pg_name: Some(name),
-    })
-}
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some(db) = super::sqlite() { super::$name(&db) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some(db) = super::postgres() { super::$name(&db) } } )* }
-    };
-}
-
-both_backends!(
+conformance!(
     sequences_from_several_stores_and_threads_are_unique_and_increasing,
     a_reader_following_the_feed_misses_nothing_and_sees_nothing_twice,
     a_store_hears_what_another_store_wrote_and_deleted,
@@ -91,9 +42,9 @@ fn volume(n: u128) -> Volume {
 }
 
 /// Two Stores on `db`, with a cluster and one volume per writer thread.
-fn stores(db: &Db) -> [Store; 2] {
-    let a = Store::open(&db.url, 4).unwrap();
-    let b = Store::open(&db.url, 4).unwrap();
+fn stores(db: &FreshDb) -> [Store; 2] {
+    let a = Store::open(db.url(), 4).unwrap();
+    let b = Store::open(db.url(), 4).unwrap();
     let vols: Vec<Volume> = (0..2 * WRITERS_PER_STORE as u128)
         .map(|i| volume(100 + i))
         .collect();
@@ -139,7 +90,7 @@ fn write_some(s: &Store, w: usize) -> Vec<(Uuid, i64)> {
     out
 }
 
-fn sequences_from_several_stores_and_threads_are_unique_and_increasing(db: &Db) {
+fn sequences_from_several_stores_and_threads_are_unique_and_increasing(db: &FreshDb) {
     let stores = stores(db);
     let before = stores[0].read(jobs::feed::counter).unwrap().0;
     let written: Vec<Vec<(Uuid, i64)>> = std::thread::scope(|scope| {
@@ -170,9 +121,9 @@ fn sequences_from_several_stores_and_threads_are_unique_and_increasing(db: &Db) 
     );
 }
 
-fn a_reader_following_the_feed_misses_nothing_and_sees_nothing_twice(db: &Db) {
+fn a_reader_following_the_feed_misses_nothing_and_sees_nothing_twice(db: &FreshDb) {
     let stores = stores(db);
-    let reader = Store::open(&db.url, 2).unwrap();
+    let reader = Store::open(db.url(), 2).unwrap();
     let done = AtomicBool::new(false);
     let (written, seen) = std::thread::scope(|scope| {
         let follow = scope.spawn(|| {
@@ -233,7 +184,7 @@ fn a_reader_following_the_feed_misses_nothing_and_sees_nothing_twice(db: &Db) {
     );
 }
 
-fn a_store_hears_what_another_store_wrote_and_deleted(db: &Db) {
+fn a_store_hears_what_another_store_wrote_and_deleted(db: &FreshDb) {
     let [a, b] = stores(db);
     let heard: Arc<Mutex<Vec<Change>>> = Arc::default();
     let h = heard.clone();
