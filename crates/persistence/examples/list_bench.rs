@@ -12,62 +12,26 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark may panic
 
 use chrono::{Duration, TimeZone, Utc};
-use domain::{
-    Brick, Job, JobOrigin, JobStatus, NodeProgress, TaskKind, TaskParams, TaskStatus, Volume,
-    VolumeLayout, VolumeStatus, VolumeType,
-};
+use domain::{Job, JobOrigin, JobStatus, TaskKind, TaskParams, Volume};
+#[path = "../tests/fixtures/mod.rs"]
+mod fixtures;
+
+use fixtures::{node, volume_at, CLUSTER};
 use persistence::repo::{clusters, jobs, volumes};
 use persistence::{JobFilter, Store};
 use std::time::Instant;
 use uuid::Uuid;
 
-const CLUSTER: Uuid = Uuid::from_u128(7);
 /// Jobs per purge transaction, as `scheduler::housekeeping::PURGE_BATCH`.
 const BATCH: usize = 50;
 
+/// Volume `volNNNN` of the benchmark, read at `at`.
 fn volume(i: usize, at: chrono::DateTime<Utc>) -> Volume {
-    let vid = Uuid::from_u128(10_000 + i as u128);
-    let name = format!("vol{i:04}");
-    Volume {
-        id: vid,
-        cluster_id: CLUSTER,
-        name: name.clone(),
-        vol_type: VolumeType::Distribute,
-        status: VolumeStatus::Started,
-        layout: VolumeLayout {
-            brick_count: 2,
-            distribute_count: 2,
-            replica_count: 1,
-            ..Default::default()
-        },
-        bricks: (0..2)
-            .map(|p| {
-                let n = format!("h{p}:/b/{name}");
-                Brick {
-                    id: Brick::id_for(vid, &n),
-                    name: n,
-                    position: p,
-                    peer_id: Some(Uuid::from_u128(9)),
-                    is_arbiter: false,
-                }
-            })
-            .collect(),
-        refreshed_at: at,
-    }
-}
-
-fn node(n: u128) -> NodeProgress {
-    NodeProgress {
-        peer_id: Uuid::from_u128(n),
-        name: format!("n{n}"),
-        files: 1,
-        size_bytes: 1,
-        scanned: 1,
-        failures: 0,
-        skipped: 0,
-        status: TaskStatus::Completed,
-        runtime_secs: 1.0,
-    }
+    volume_at(
+        &format!("vol{i:04}"),
+        Uuid::from_u128(10_000 + i as u128),
+        at,
+    )
 }
 
 /// p50 and p99 of `runs` calls of `f`, in milliseconds, after `runs / 10` calls not timed

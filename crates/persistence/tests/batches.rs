@@ -6,13 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 mod common;
+mod fixtures;
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, Utc};
 use common::{recorded, TestDb};
-use domain::{
-    Brick, Job, JobOrigin, JobStatus, NodeProgress, TaskKind, TaskParams, TaskStatus, Volume,
-    VolumeLayout, VolumeStatus, VolumeType,
-};
+use domain::{Job, JobStatus, Volume};
+use fixtures::{job_in as job, node, t0, volume_at, CLUSTER};
 use persistence::repo::{clusters, jobs, volumes};
 use persistence::{JobFilter, Store};
 use uuid::Uuid;
@@ -24,74 +23,9 @@ conformance!(
     a_purge_call_deletes_one_batch_and_repeated_calls_leave_tombstones_for_all,
 );
 
-const CLUSTER: Uuid = Uuid::from_u128(7);
-
-fn t0() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
-}
-
+/// Volume `volNNN` of the size tests, read at `at`.
 fn volume(i: u128, at: chrono::DateTime<Utc>) -> Volume {
-    let vid = Uuid::from_u128(1000 + i);
-    let name = format!("vol{i:03}");
-    Volume {
-        id: vid,
-        cluster_id: CLUSTER,
-        name: name.clone(),
-        vol_type: VolumeType::Distribute,
-        status: VolumeStatus::Started,
-        layout: VolumeLayout {
-            brick_count: 2,
-            distribute_count: 2,
-            replica_count: 1,
-            ..Default::default()
-        },
-        bricks: (0..2)
-            .map(|p| {
-                let n = format!("h{p}:/b/{name}");
-                Brick {
-                    id: Brick::id_for(vid, &n),
-                    name: n,
-                    position: p,
-                    peer_id: Some(Uuid::from_u128(9)),
-                    is_arbiter: false,
-                }
-            })
-            .collect(),
-        refreshed_at: at,
-    }
-}
-
-fn job(vol: Uuid, at: i64, status: JobStatus) -> Job {
-    let created = t0() + Duration::seconds(at);
-    let mut j = Job::new_pending(
-        TaskKind::Rebalance,
-        JobOrigin::Api,
-        vol,
-        "v",
-        CLUSTER,
-        TaskParams::default(),
-        created,
-    );
-    j.status = status;
-    j.gluster_task_id = Some(Uuid::new_v4());
-    if status.is_terminal() {
-        j.ended_at = Some(created + Duration::seconds(10));
-    }
-    j
-}
-
-fn node(n: u128) -> NodeProgress {
-    NodeProgress {
-        peer_id: Uuid::from_u128(n),
-        name: format!("n{n}"),
-        files: 1,
-        size_bytes: 1,
-        scanned: 1,
-        failures: 0,
-        skipped: 0,
-        status: TaskStatus::Completed,
-        runtime_secs: 1.0,
-    }
+    volume_at(&format!("vol{i:03}"), Uuid::from_u128(1000 + i), at)
 }
 
 fn insert(s: &Store, j: &Job) {

@@ -11,15 +11,14 @@
 mod common;
 #[path = "plans/explain.rs"]
 mod explain;
+mod fixtures;
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use common::{recorded, TestDb};
 use diesel::prelude::*;
-use domain::{
-    Brick, Job, JobOrigin, JobStatus, NodeProgress, TaskKind, TaskParams, TaskStatus, Volume,
-    VolumeLayout, VolumeStatus, VolumeType,
-};
+use domain::{JobOrigin, JobStatus, TaskKind, Volume};
 use explain::{assert_plan, assert_plan_any, reading, Access};
+use fixtures::{job_in, node, volume, CLUSTER};
 use persistence::repo::{clusters, jobs, volumes};
 use persistence::schema::job_steps;
 use persistence::{Backend, JobFilter, Store};
@@ -34,58 +33,6 @@ conformance!(
     volume_pages_seek_by_name_and_load_bricks_and_activity_by_index,
     the_change_feed_seeks_the_sequence,
 );
-
-const CLUSTER: Uuid = Uuid::from_u128(7);
-
-fn volume(name: &str, id: u128) -> Volume {
-    let vid = Uuid::from_u128(id);
-    Volume {
-        id: vid,
-        cluster_id: CLUSTER,
-        name: name.into(),
-        vol_type: VolumeType::Distribute,
-        status: VolumeStatus::Started,
-        layout: VolumeLayout {
-            brick_count: 2,
-            distribute_count: 2,
-            replica_count: 1,
-            ..Default::default()
-        },
-        bricks: (0..2)
-            .map(|i| {
-                let n = format!("h{i}:/b/{name}");
-                Brick {
-                    id: Brick::id_for(vid, &n),
-                    name: n,
-                    position: i,
-                    peer_id: Some(Uuid::from_u128(9)),
-                    is_arbiter: false,
-                }
-            })
-            .collect(),
-        refreshed_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-    }
-}
-
-/// A job on volume `vol` created `at` seconds into 2026, in `status`.
-fn job(vol: u128, at: i64, status: JobStatus) -> Job {
-    let created = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::seconds(at);
-    let mut j = Job::new_pending(
-        TaskKind::Rebalance,
-        JobOrigin::Api,
-        Uuid::from_u128(vol),
-        "v",
-        CLUSTER,
-        TaskParams::default(),
-        created,
-    );
-    j.status = status;
-    j.gluster_task_id = Some(Uuid::new_v4());
-    if status.is_terminal() {
-        j.ended_at = Some(created + Duration::seconds(10));
-    }
-    j
-}
 
 /// Ten volumes and 60 jobs with steps and node rows, one of them running per volume.
 fn fill(s: &Store) {
@@ -102,26 +49,12 @@ fn fill(s: &Store) {
         } else {
             JobStatus::Succeeded
         };
-        let j = job(vol, i * 60, status);
+        let j = job_in(Uuid::from_u128(vol), i * 60, status);
         s.write(|c| {
             jobs::insert(c, &j, &j.initial_steps())?;
             jobs::set_nodes(c, j.id, &[node(1), node(2)], j.created_at)
         })
         .unwrap();
-    }
-}
-
-fn node(n: u128) -> NodeProgress {
-    NodeProgress {
-        peer_id: Uuid::from_u128(n),
-        name: format!("n{n}"),
-        files: 1,
-        size_bytes: 1,
-        scanned: 1,
-        failures: 0,
-        skipped: 0,
-        status: TaskStatus::Completed,
-        runtime_secs: 1.0,
     }
 }
 
