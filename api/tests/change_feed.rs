@@ -6,10 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
+mod common;
+
 use actix_web::body::MessageBody;
 use actix_web::test::{self, TestRequest};
 use chrono::{TimeZone, Utc};
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use common::pg::PgDb;
 use domain::{Job, JobOrigin, JobStatus, TaskKind, TaskParams, Volume, VolumeLayout};
 use domain::{VolumeStatus, VolumeType};
 use gluster_tasks::config::Settings;
@@ -131,39 +133,6 @@ async fn the_cache_answers_without_the_store_and_forgets_a_job_its_replica_chang
     assert_eq!(resp.status().as_u16(), 404);
 }
 
-/// A fresh database on the PostgreSQL server, dropped at the end.
-struct PgDb {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    fn new() -> Option<Self> {
-        let admin = persistence::test_postgres::admin_url().unwrap()?;
-        let mut c = PgConnection::establish(&admin).unwrap();
-        let name = format!("gt_feed_{}", Uuid::new_v4().simple());
-        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut c)
-            .unwrap();
-        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-        let url = format!("{base}/{name}");
-        Some(PgDb { admin, name, url })
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        if let Ok(mut c) = PgConnection::establish(&self.admin) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut c);
-        }
-    }
-}
-
 /// The `(job id, event id)` of every complete `event: job` frame in `text`.
 fn job_events(text: &str) -> Vec<(String, i64)> {
     text.split("\n\n")
@@ -199,7 +168,9 @@ async fn read_events(body: &mut actix_web::body::BoxBody, text: &mut String, n: 
 
 #[actix_web::test]
 async fn a_stream_on_one_replica_sees_every_change_of_another_once_in_order() {
-    let Some(db) = PgDb::new() else { return };
+    let Some(db) = PgDb::new("gt_feed_") else {
+        return;
+    };
     let state = server::state(&settings(db.url.clone())).unwrap();
     let replica_b = Store::open(&db.url, 4).unwrap();
     setup(&replica_b);

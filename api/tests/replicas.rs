@@ -9,7 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use common::pg::PgDb;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -52,42 +52,6 @@ fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
         }
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// A fresh database on the PostgreSQL server, dropped at the end.
-struct PgDb {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    /// `None` when there is no PostgreSQL server to use: the test is skipped (unless
-    /// `GLUSTER_TASKS_REQUIRE_POSTGRES=1` makes that a failure).
-    fn new() -> Option<Self> {
-        let admin = persistence::test_postgres::admin_url().unwrap()?;
-        let mut c = PgConnection::establish(&admin)
-            .unwrap_or_else(|e| panic!("PostgreSQL at {admin} does not answer: {e}"));
-        let name = format!("gt_replicas_{}", uuid::Uuid::new_v4().simple());
-        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut c)
-            .unwrap();
-        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-        let url = format!("{base}/{name}");
-        Some(PgDb { admin, name, url })
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        if let Ok(mut c) = PgConnection::establish(&self.admin) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut c);
-        }
     }
 }
 
@@ -211,7 +175,9 @@ fn holders(port: u16) -> HashMap<String, String> {
 
 #[test]
 fn replicas_share_clusters_one_poller_each_and_take_over_from_a_killed_one() {
-    let Some(db) = PgDb::new() else { return };
+    let Some(db) = PgDb::new("gt_replicas_") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let clusters = json!([cluster(dir.path(), "alpha"), cluster(dir.path(), "beta")]);
     let log = |i: usize| -> PathBuf { dir.path().join(format!("replica{i}.log")) };

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unused_macros, clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
+pub mod pg;
 pub mod service;
 
 use gluster_tasks::{config::Settings, server, state::AppState};
