@@ -10,6 +10,7 @@ pub mod progress;
 pub mod removal;
 pub mod task;
 pub mod tracking;
+pub mod usage;
 pub mod volume;
 
 pub use error::DomainError;
@@ -19,4 +20,5 @@ pub use progress::{aggregate_status, commit_blocker, NodeProgress, ProgressTotal
 pub use removal::{RemovalMode, RemovalPlan, RemovalRequest};
 pub use task::{TaskKind, TaskStatus};
 pub use tracking::Tracking;
+pub use usage::BrickUsage;
 pub use volume::{Brick, Peer, Volume, VolumeLayout, VolumeStatus, VolumeType};
