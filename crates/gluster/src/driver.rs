@@ -61,6 +61,8 @@ pub trait Gluster: Send + Sync {
     ) -> Result<(), DriverError>;
     /// `volume heal VOL info`: entries pending heal per brick.
     fn heal_info(&self, volume: &VolumeName) -> Result<HealInfo, DriverError>;
+    /// `volume status VOL detail`: each brick's filesystem usage (sizes, inodes, device).
+    fn volume_usage(&self, volume: &VolumeName) -> Result<Vec<domain::BrickUsage>, DriverError>;
     /// The host that answered last (the one the next call goes to first), when the
     /// implementation has several.
     fn active_host(&self) -> Option<String> {
@@ -395,6 +397,16 @@ impl Gluster for CliDriver {
             &["volume", "heal", volume.as_str(), "info"],
             parse::heal_info,
         )
+    }
+
+    fn volume_usage(&self, volume: &VolumeName) -> Result<Vec<domain::BrickUsage>, DriverError> {
+        let name = volume.as_str();
+        let volumes = self.call(&["volume", "status", name, "detail"], crate::volume_usage)?;
+        Ok(volumes
+            .into_iter()
+            .find(|v| v.volume == name)
+            .map(|v| v.bricks)
+            .unwrap_or_default())
     }
 
     fn active_host(&self) -> Option<String> {

@@ -12,6 +12,7 @@ pub mod model;
 pub mod parse;
 pub mod process;
 pub mod refusal;
+pub mod usage;
 
 pub use driver::{
     is_lock_contention, is_task_daemon_blip, CliDriver, Gluster, HostCommand, EG_ANOTRANS,
@@ -22,3 +23,4 @@ pub use model::{
     VolumeTasks,
 };
 pub use refusal::Refusal;
+pub use usage::{volume_usage, VolumeUsage};

@@ -269,23 +269,26 @@ fn status_code(n: Node<'_, '_>) -> Result<TaskStatus, ParseError> {
 
 // ---- small element helpers -------------------------------------------------------------
 
-fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+pub(crate) fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
     n.children().find(|c| c.has_tag_name(name))
 }
 
-fn children<'a, 'i: 'a>(n: Node<'a, 'i>, name: &'a str) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
+pub(crate) fn children<'a, 'i: 'a>(
+    n: Node<'a, 'i>,
+    name: &'a str,
+) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
     n.children().filter(move |c| c.has_tag_name(name))
 }
 
-fn text<'a>(n: Node<'a, '_>, name: &str) -> Option<&'a str> {
+pub(crate) fn text<'a>(n: Node<'a, '_>, name: &str) -> Option<&'a str> {
     child(n, name).map(|c| c.text().unwrap_or(""))
 }
 
-fn req_text<'a>(n: Node<'a, '_>, name: &'static str) -> Result<&'a str, ParseError> {
+pub(crate) fn req_text<'a>(n: Node<'a, '_>, name: &'static str) -> Result<&'a str, ParseError> {
     text(n, name).ok_or(ParseError::Missing(name))
 }
 
-fn opt_int(n: Node<'_, '_>, name: &'static str) -> Result<Option<i64>, ParseError> {
+pub(crate) fn opt_int(n: Node<'_, '_>, name: &'static str) -> Result<Option<i64>, ParseError> {
     text(n, name)
         .map(|s| {
             s.trim().parse::<i64>().map_err(|_| ParseError::BadValue {
@@ -297,7 +300,7 @@ fn opt_int(n: Node<'_, '_>, name: &'static str) -> Result<Option<i64>, ParseErro
         .transpose()
 }
 
-fn int(n: Node<'_, '_>, name: &'static str) -> Result<i64, ParseError> {
+pub(crate) fn int(n: Node<'_, '_>, name: &'static str) -> Result<i64, ParseError> {
     opt_int(n, name)?.ok_or(ParseError::Missing(name))
 }
 
@@ -330,6 +333,6 @@ fn opt_uuid(n: Node<'_, '_>, name: &'static str) -> Result<Option<Uuid>, ParseEr
     }
 }
 
-fn uuid(n: Node<'_, '_>, name: &'static str) -> Result<Uuid, ParseError> {
+pub(crate) fn uuid(n: Node<'_, '_>, name: &'static str) -> Result<Uuid, ParseError> {
     opt_uuid(n, name)?.ok_or(ParseError::Missing(name))
 }

@@ -177,6 +177,10 @@ impl Gluster for FakeGluster {
         self.record(&format!("volume heal {v} info"));
         Ok(HealInfo::default())
     }
+    fn volume_usage(&self, v: &VolumeName) -> Result<Vec<domain::BrickUsage>, DriverError> {
+        self.record(&format!("volume status {v} detail"));
+        Ok(Vec::new())
+    }
 }
 
 fn names(b: &[BrickName]) -> String {
