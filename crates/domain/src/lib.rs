@@ -4,11 +4,13 @@
 //! `cargo tree -p domain -i diesel`), so that every other layer can share its types and rules.
 
 pub mod error;
+pub mod estimate;
 pub mod job;
 pub mod names;
 pub mod progress;
 pub mod removal;
 pub mod task;
+pub mod timeline;
 pub mod tracking;
 pub mod usage;
 pub mod volume;
@@ -19,6 +21,7 @@ pub use names::{BrickName, VolumeName};
 pub use progress::{aggregate_status, commit_blocker, NodeProgress, ProgressTotals};
 pub use removal::{RemovalMode, RemovalPlan, RemovalRequest};
 pub use task::{TaskKind, TaskStatus};
+pub use timeline::{TimelineEntry, TimelineKind};
 pub use tracking::Tracking;
 pub use usage::BrickUsage;
 pub use volume::{Brick, Peer, Volume, VolumeLayout, VolumeStatus, VolumeType};

@@ -229,6 +229,8 @@ impl JobRow {
                 stalled_since: self.stalled_since.map(utc),
                 needs_stop: self.needs_stop,
             },
+            // Not stored yet (the progress migration comes next).
+            progress: Default::default(),
         })
     }
 }

@@ -56,6 +56,8 @@ pub struct Job {
     pub initiator: Option<String>,
     /// What following the task has established (miss counts, stall, held nodes).
     pub tracking: crate::Tracking,
+    /// The estimate of how far along the task is and when it ends ([`crate::estimate`]).
+    pub progress: crate::estimate::JobProgress,
 }
 
 impl Job {
@@ -90,6 +92,7 @@ impl Job {
             request_id: None,
             initiator: None,
             tracking: crate::Tracking::default(),
+            progress: crate::estimate::JobProgress::default(),
         }
     }
 
