@@ -52,7 +52,7 @@ impl ClusterPoller {
                 silent: &silent,
                 now,
             };
-            let v = verdict::decide(&fresh.job, &fresh.nodes, seen, rules);
+            let v = verdict::decide(&fresh.job, &fresh.nodes, &[], seen, rules);
             let changed = write_verdict(c, &mut fresh, &v, now)?;
             Ok(Some((fresh, v, changed)))
         })?;

@@ -2,6 +2,7 @@
 //! itself lives in columns ([`domain::Tracking`]); these texts only explain it to people.
 
 use chrono::{DateTime, Utc};
+use domain::estimate::stall::Mark;
 use domain::{Job, JobStatus, NodeProgress, TaskKind};
 use std::time::Duration;
 
@@ -22,21 +23,32 @@ pub fn held(silent: &[String]) -> String {
     )
 }
 
-/// A task gluster reports in progress whose counters and run time have not moved since `since`.
-pub fn stalled(nodes: &[NodeProgress], since: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let minutes = (now - since).num_minutes();
-    let running: Vec<String> = nodes
+/// A task gluster reports in progress with nodes whose counters and run time have not moved
+/// for the stall threshold (`marks` say which, and since when).
+pub fn stalled(nodes: &[NodeProgress], marks: &[Mark], now: DateTime<Utc>) -> String {
+    let stalled: Vec<(&NodeProgress, DateTime<Utc>)> = nodes
         .iter()
-        .filter(|n| n.status.is_running())
-        .map(|n| format!("{} (run time {:.0} s)", n.name, n.runtime_secs))
+        .filter_map(|n| {
+            marks
+                .iter()
+                .find(|m| m.peer_id == n.peer_id)
+                .and_then(|m| m.stalled_since)
+                .map(|since| (n, since))
+        })
         .collect();
-    let on = if running.is_empty() {
+    let since = stalled.iter().map(|(_, s)| *s).min().unwrap_or(now);
+    let minutes = (now - since).num_minutes();
+    let names: Vec<String> = stalled
+        .iter()
+        .map(|(n, _)| format!("{} (run time {:.0} s)", n.name, n.runtime_secs))
+        .collect();
+    let on = if names.is_empty() {
         String::new()
     } else {
-        format!(" on {}", running.join(", "))
+        format!(" on {}", names.join(", "))
     };
     format!(
-        "stalled: gluster reports the task in progress{on}, but no counter or run time has moved for {minutes} min (since {}); its rebalance process may have exited. Check the node's rebalance log; stopping the task and starting it again resumes the work",
+        "stalled: gluster reports the task in progress{on}, but no counter or run time has moved there for {minutes} min (since {}); its rebalance process may have exited. Check the node's rebalance log; stopping the task and starting it again resumes the work",
         since.format("%Y-%m-%dT%H:%M:%SZ")
     )
 }

@@ -6,6 +6,8 @@
 use super::reasons;
 use crate::PollSettings;
 use chrono::{DateTime, Utc};
+use domain::estimate::stall::{self, Mark};
+use domain::estimate::NodeEstimate;
 use domain::{commit_blocker, Job, JobStatus, NodeProgress, TaskKind, TaskStatus, Tracking};
 use gluster::{Refusal, TaskReport};
 use std::time::Duration;
@@ -73,6 +75,8 @@ pub struct Update {
     pub reason: Option<String>,
     /// A removal whose migration completed cleanly with auto-commit on: commit it now.
     pub commit: bool,
+    /// When each reported node last moved, and its stall (empty without a status report).
+    pub marks: Vec<Mark>,
 }
 
 /// What to do with a followed job.
@@ -146,8 +150,15 @@ pub fn expected_silent(job: &Job, answer: &Answer, bricks: &[domain::Brick]) -> 
     missing
 }
 
-/// The verdict on `job` (with its recorded per-node rows `nodes`) after a poll saw `seen`.
-pub fn decide(job: &Job, nodes: &[NodeProgress], seen: Seen<'_>, rules: Rules) -> Verdict {
+/// The verdict on `job` (with its recorded per-node rows `nodes` and their `estimates`, which
+/// remember when each node last moved) after a poll saw `seen`.
+pub fn decide(
+    job: &Job,
+    nodes: &[NodeProgress],
+    estimates: &[NodeEstimate],
+    seen: Seen<'_>,
+    rules: Rules,
+) -> Verdict {
     let report = own_report(job, seen.answer);
     let status = report.map(|r| r.status).or(seen.listed);
     if job.tracking.needs_stop {
@@ -170,7 +181,14 @@ pub fn decide(job: &Job, nodes: &[NodeProgress], seen: Seen<'_>, rules: Rules) -
         };
     }
     match status {
-        Some(status) => Verdict::Report(reported(job, nodes, report, status, seen, rules)),
+        Some(status) => Verdict::Report(reported(
+            job,
+            (nodes, estimates),
+            report,
+            status,
+            seen,
+            rules,
+        )),
         None => missed(job, seen, rules),
     }
 }
@@ -184,26 +202,9 @@ fn in_progress_like(status: TaskStatus) -> TaskStatus {
     }
 }
 
-/// Whether any counter, run time or status of the nodes moved.
-fn moved(before: &[NodeProgress], after: &[NodeProgress]) -> bool {
-    before.len() != after.len()
-        || after.iter().any(|a| {
-            !before.iter().any(|b| {
-                b.peer_id == a.peer_id
-                    && b.status == a.status
-                    && b.files == a.files
-                    && b.size_bytes == a.size_bytes
-                    && b.scanned == a.scanned
-                    && b.failures == a.failures
-                    && b.skipped == a.skipped
-                    && (b.runtime_secs - a.runtime_secs).abs() < f64::EPSILON
-            })
-        })
-}
-
 fn reported(
     job: &Job,
-    recorded: &[NodeProgress],
+    (recorded, estimates): (&[NodeProgress], &[NodeEstimate]),
     report: Option<&TaskReport>,
     status: TaskStatus,
     seen: Seen<'_>,
@@ -220,14 +221,25 @@ fn reported(
         status
     };
     let nodes_after: &[NodeProgress] = report.map_or(recorded, |r| r.nodes.as_slice());
-    let progressed_at = match (report, job.tracking.progressed_at) {
-        (Some(r), Some(at)) if !moved(recorded, &r.nodes) => at,
-        (None, Some(at)) => at,
-        _ => now,
+    // Each node's own movement: the task is stalled once one of its running nodes has not
+    // moved for the threshold (the others may go on). Only what gluster's reports measured
+    // can show a stall; a listed status alone cannot.
+    let marks = report.map_or_else(Vec::new, |r| {
+        stall::marks(
+            recorded,
+            estimates,
+            &r.nodes,
+            job.tracking.progressed_at,
+            now,
+            rules.stall_after,
+        )
+    });
+    let progressed_at = match report {
+        Some(_) => stall::latest_progress(&marks).unwrap_or(now),
+        None => job.tracking.progressed_at.unwrap_or(now),
     };
-    let still = (now - progressed_at).to_std().unwrap_or_default();
-    // Only what gluster's reports measured can show a stall; a listed status alone cannot.
-    let stalled = report.is_some() && applied.is_running() && !held && still >= rules.stall_after;
+    let stalled_since = stall::earliest(&marks).filter(|_| applied.is_running() && !held);
+    let stalled = stalled_since.is_some();
     let next = JobStatus::for_task(job.kind, applied);
     let needs_stop = job.kind == TaskKind::RemoveBrick && next == JobStatus::Failed;
     let tracking = Tracking {
@@ -239,7 +251,7 @@ fn reported(
         misses: 0,
         missing_since: None,
         progressed_at: Some(progressed_at),
-        stalled_since: stalled.then_some(progressed_at),
+        stalled_since,
         needs_stop,
     };
     let blocker = commit_blocker(Some(applied), nodes_after);
@@ -249,7 +261,7 @@ fn reported(
     let reason = if held {
         Some(reasons::held(seen.silent))
     } else if stalled {
-        Some(reasons::stalled(nodes_after, progressed_at, now))
+        Some(reasons::stalled(nodes_after, &marks, now))
     } else if next == JobStatus::Failed {
         Some(reasons::failed(job.kind, nodes_after, needs_stop))
     } else if next == JobStatus::AwaitingCommit && job.params.auto_commit && blocker.is_none() {
@@ -269,6 +281,7 @@ fn reported(
         tracking,
         reason,
         commit: next == JobStatus::AwaitingCommit && job.params.auto_commit && blocker.is_none(),
+        marks,
     }
 }
 

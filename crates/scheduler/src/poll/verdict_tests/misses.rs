@@ -285,6 +285,7 @@ fn not_started_is_never_lost_whatever_the_vanish_settings() {
     let v = decide(
         &j,
         &[],
+        &[],
         Seen {
             listed: None,
             answer: &answer,
@@ -297,6 +298,7 @@ fn not_started_is_never_lost_whatever_the_vanish_settings() {
     let other = refused(Refusal::VolumeMissing, "Volume dist does not exist");
     let v = decide(
         &j,
+        &[],
         &[],
         Seen {
             listed: None,

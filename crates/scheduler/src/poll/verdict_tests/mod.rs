@@ -98,6 +98,7 @@ pub(super) fn decide_at(
     decide(
         j,
         recorded,
+        &[],
         Seen {
             listed,
             answer,

@@ -372,3 +372,65 @@ fn a_listed_status_alone_never_makes_a_stall_and_a_failed_auto_commit_is_not_new
         "the last attempt's reason stays until it succeeds"
     );
 }
+
+#[test]
+fn one_node_that_stops_moving_stalls_the_task_while_the_others_go_on() {
+    use domain::estimate::NodeEstimate;
+    let j = job(TaskKind::Rebalance, JobStatus::Running);
+    let before = vec![
+        node("192.0.2.11", 11, InProgress, 10, 0),
+        node("192.0.2.12", 12, InProgress, 5, 0),
+    ];
+    // 192.0.2.11 last moved at 100 s, 192.0.2.12 at 0 s.
+    let marks = vec![
+        NodeEstimate {
+            peer_id: Uuid::from_u128(11),
+            progressed_at: Some(at(100)),
+            ..NodeEstimate::default()
+        },
+        NodeEstimate {
+            peer_id: Uuid::from_u128(12),
+            progressed_at: Some(at(0)),
+            ..NodeEstimate::default()
+        },
+    ];
+    let after = vec![
+        node("192.0.2.11", 11, InProgress, 20, 0),
+        node("192.0.2.12", 12, InProgress, 5, 0),
+    ];
+    let answer = report(InProgress, after);
+    // (case, now, stalled since)
+    for (case, now, since) in [("10 min", at(600), None), ("15 min", at(900), Some(at(0)))] {
+        let seen = Seen {
+            listed: Some(InProgress),
+            answer: &answer,
+            silent: &[],
+            now,
+        };
+        let u = update(decide(&j, &before, &marks, seen, rules()));
+        assert_eq!(u.tracking.stalled_since, since, "{case}");
+        assert_eq!(
+            u.tracking.progressed_at,
+            Some(now),
+            "{case}: the task moved"
+        );
+        let mark = |peer| {
+            u.marks
+                .iter()
+                .find(|m| m.peer_id == Uuid::from_u128(peer))
+                .copied()
+        };
+        assert_eq!(
+            mark(11).map(|m| (m.progressed_at, m.stalled_since)),
+            Some((now, None))
+        );
+        assert_eq!(mark(12).map(|m| m.stalled_since), Some(since), "{case}");
+        let reason = u.reason.unwrap_or_default();
+        assert_eq!(
+            reason.contains("on 192.0.2.12 (run time 5 s)"),
+            since.is_some(),
+            "{case}: {reason}"
+        );
+        assert!(!reason.contains("192.0.2.11"), "{case}: {reason}");
+    }
+}
