@@ -6,12 +6,13 @@
 //!   files a node's rebalance will scan, the bytes on the bricks a removal empties.
 //! - [`stall`] marks nodes whose counters and run time stopped moving.
 //! - [`rate`] turns recent samples into a rate and a time left per node, and the job's figures.
-//! - [`history`] thins a job's samples and turns them into series for plotting.
+//! - [`history`] thins a job's samples; [`series`] turns them into points for plotting.
 //!
 //! [`BrickUsage`]: crate::BrickUsage
 
 pub mod history;
 pub mod rate;
+pub mod series;
 pub mod stall;
 pub mod work;
 

@@ -170,6 +170,34 @@ pub struct JobProgress {
     pub note: Option<ProgressNote>,
 }
 
+impl JobProgress {
+    /// The figures of a job that has just reached `status`: a job that ended, or whose removal
+    /// awaits its commit, has no rate or time left and no note about running; one that
+    /// finished its work is at 100.
+    pub fn settle(&mut self, status: crate::JobStatus) {
+        use crate::JobStatus::{AwaitingCommit, Succeeded};
+        if !(status.is_terminal() || status == AwaitingCommit) {
+            return;
+        }
+        self.estimated_end_at = None;
+        self.rate = None;
+        if matches!(status, Succeeded | AwaitingCommit) {
+            self.percent = Some(100.0);
+        }
+        if matches!(
+            self.note,
+            Some(
+                ProgressNote::Measuring
+                    | ProgressNote::Stalled
+                    | ProgressNote::WaitingForNodes
+                    | ProgressNote::BeyondEstimate
+            )
+        ) {
+            self.note = None;
+        }
+    }
+}
+
 /// One node's counters at one poll: the history of a job, for plotting and for rates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProgressSample {

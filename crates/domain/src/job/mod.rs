@@ -170,6 +170,7 @@ impl Job {
         if next.is_terminal() {
             self.ended_at = Some(now);
         }
+        self.progress.settle(next);
         Ok(true)
     }
 
@@ -289,6 +290,46 @@ mod tests {
         assert_eq!(j.transition(JobStatus::Succeeded, t), Ok(true));
         assert_eq!(j.ended_at, Some(t));
         assert!(j.transition(JobStatus::Running, t).is_err());
+    }
+
+    #[test]
+    fn an_ended_job_keeps_its_percent_and_loses_its_time_left() {
+        use crate::estimate::{Basis, JobProgress, ProgressNote};
+        let t = Utc::now();
+        let running = JobProgress {
+            percent: Some(42.0),
+            estimated_end_at: Some(t),
+            rate: Some(3.0),
+            basis: Some(Basis::Files),
+            note: Some(ProgressNote::Measuring),
+        };
+        // (end state, percent afterwards)
+        for (to, percent) in [
+            (JobStatus::Stopped, Some(42.0)),
+            (JobStatus::Failed, Some(42.0)),
+            (JobStatus::Succeeded, Some(100.0)),
+            (JobStatus::AwaitingCommit, Some(100.0)),
+        ] {
+            let mut j = job(TaskKind::RemoveBrick);
+            j.transition(JobStatus::Running, t).unwrap();
+            j.progress = running.clone();
+            j.transition(to, t).unwrap();
+            assert_eq!(j.progress.percent, percent, "{to}");
+            assert_eq!(
+                (
+                    j.progress.estimated_end_at,
+                    j.progress.rate,
+                    j.progress.note
+                ),
+                (None, None, None),
+                "{to}"
+            );
+            assert_eq!(j.progress.basis, Some(Basis::Files));
+        }
+        let mut j = job(TaskKind::Rebalance);
+        j.progress = running.clone();
+        j.transition(JobStatus::Running, t).unwrap();
+        assert_eq!(j.progress, running, "a running job keeps its figures");
     }
 
     #[test]
