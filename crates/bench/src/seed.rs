@@ -73,7 +73,7 @@ pub fn seed(
                 };
                 jobs::insert(c, &s.job, &s.steps)?;
                 let at = s.job.ended_at.unwrap_or(s.job.created_at);
-                jobs::set_nodes(c, s.job.id, &s.nodes, at)?;
+                jobs::set_nodes(c, s.job.id, &s.nodes, &[], at)?;
             }
             Ok(())
         })

@@ -106,7 +106,7 @@ fn main() {
                     j.ended_at = Some(created + Duration::seconds(5));
                 }
                 jobs::insert(c, &j, &j.initial_steps())?;
-                jobs::set_nodes(c, j.id, &[node(1), node(2)], created)?;
+                jobs::set_nodes(c, j.id, &[node(1), node(2)], &[], created)?;
             }
             Ok(())
         })

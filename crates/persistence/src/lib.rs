@@ -19,4 +19,5 @@ pub use changes::{Change, SeqWatch};
 pub use connection::{Backend, DbConnection};
 pub use error::PersistenceError;
 pub use repo::jobs::{JobFilter, JobPage, JobRecord};
+pub use repo::timeline::TimelineRecord;
 pub use store::Store;

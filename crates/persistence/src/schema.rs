@@ -81,6 +81,24 @@ diesel::table! {
         stalled_since -> Nullable<Timestamp>,
         needs_stop -> Bool,
         change_seq -> BigInt,
+        progress_percent -> Nullable<Double>,
+        progress_eta -> Nullable<Timestamp>,
+        progress_rate -> Nullable<Double>,
+        progress_basis -> Nullable<Text>,
+        progress_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// The sizing columns of `jobs` (how its task was sized at its start), declared apart
+    /// because diesel's tables hold at most 32 columns: the same SQL table as [`jobs`], which
+    /// leaves these columns out.
+    #[sql_name = "jobs"]
+    job_sizing (id) {
+        id -> Text,
+        sized_at -> Nullable<Timestamp>,
+        work_basis -> Nullable<Text>,
+        work_note -> Nullable<Text>,
     }
 }
 
@@ -111,6 +129,52 @@ diesel::table! {
         status -> Text,
         runtime_secs -> Double,
         updated_at -> Timestamp,
+        work_total -> Nullable<BigInt>,
+        work_done -> BigInt,
+        percent -> Nullable<Double>,
+        rate -> Nullable<Double>,
+        estimated_end_at -> Nullable<Timestamp>,
+        progressed_at -> Nullable<Timestamp>,
+        stalled_since -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    job_work (job_id, peer_id) {
+        job_id -> Text,
+        peer_id -> Text,
+        basis -> Text,
+        total -> BigInt,
+    }
+}
+
+diesel::table! {
+    job_samples (id) {
+        id -> BigInt,
+        job_id -> Text,
+        at -> Timestamp,
+        peer_id -> Text,
+        done -> BigInt,
+        files -> BigInt,
+        size_bytes -> BigInt,
+        scanned -> BigInt,
+        failures -> BigInt,
+        runtime_secs -> Double,
+    }
+}
+
+diesel::table! {
+    job_timeline (id) {
+        id -> BigInt,
+        job_id -> Text,
+        at -> Timestamp,
+        kind -> Text,
+        actor -> Nullable<Text>,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        node -> Nullable<Text>,
+        message -> Nullable<Text>,
+        change_seq -> BigInt,
     }
 }
 
@@ -164,6 +228,9 @@ diesel::joinable!(volumes -> clusters (cluster_id));
 diesel::joinable!(bricks -> volumes (volume_id));
 diesel::joinable!(job_steps -> jobs (job_id));
 diesel::joinable!(job_nodes -> jobs (job_id));
+diesel::joinable!(job_work -> jobs (job_id));
+diesel::joinable!(job_samples -> jobs (job_id));
+diesel::joinable!(job_timeline -> jobs (job_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     clusters,
@@ -173,6 +240,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     job_steps,
     job_nodes,
+    job_work,
+    job_samples,
+    job_timeline,
     cluster_leases,
     replicas,
     idempotency_keys,

@@ -31,7 +31,7 @@ fn volume(i: u128, at: chrono::DateTime<Utc>) -> Volume {
 fn insert(s: &Store, j: &Job) {
     s.write(|c| {
         jobs::insert(c, j, &j.initial_steps())?;
-        jobs::set_nodes(c, j.id, &[node(2), node(1)], j.created_at)
+        jobs::set_nodes(c, j.id, &[node(2), node(1)], &[], j.created_at)
     })
     .unwrap();
 }

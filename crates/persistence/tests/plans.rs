@@ -52,7 +52,7 @@ fn fill(s: &Store) {
         let j = job_in(Uuid::from_u128(vol), i * 60, status);
         s.write(|c| {
             jobs::insert(c, &j, &j.initial_steps())?;
-            jobs::set_nodes(c, j.id, &[node(1), node(2)], j.created_at)
+            jobs::set_nodes(c, j.id, &[node(1), node(2)], &[], j.created_at)
         })
         .unwrap();
     }

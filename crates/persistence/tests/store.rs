@@ -53,7 +53,7 @@ fn jobs_round_trip_with_steps_and_nodes(db: &TestDb) {
     };
     s.write(|c| {
         jobs::update(c, &job)?;
-        jobs::set_nodes(c, job.id, std::slice::from_ref(&node), Utc::now())
+        jobs::set_nodes(c, job.id, std::slice::from_ref(&node), &[], Utc::now())
     })
     .unwrap();
     let rec = s.read(|c| jobs::get(c, job.id)).unwrap().unwrap();
@@ -242,6 +242,7 @@ fn only_jobs_that_ended_before_the_cutoff_are_purged(db: &TestDb) {
                     status: TaskStatus::Completed,
                     runtime_secs: 1.0,
                 }],
+                &[],
                 j.created_at,
             )
         })

@@ -287,6 +287,7 @@ impl Operations {
                         job,
                         steps,
                         nodes: Vec::new(),
+                        estimates: Vec::new(),
                         change_seq,
                     }
                 }

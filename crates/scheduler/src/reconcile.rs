@@ -56,7 +56,7 @@ pub fn apply(
         jobs::update_steps(conn, &rec.steps)?;
     }
     if nodes_changed {
-        jobs::set_nodes(conn, job.id, &rec.nodes, now)?;
+        jobs::set_nodes(conn, job.id, &rec.nodes, &rec.estimates, now)?;
     }
     Ok(job_changed || steps_changed || nodes_changed)
 }

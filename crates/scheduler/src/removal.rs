@@ -312,7 +312,7 @@ impl Operations {
                     "through the API",
                 ));
                 rec.job.updated_at = now;
-                jobs::set_nodes(c, rec.job.id, &report.nodes, now)?;
+                jobs::set_nodes(c, rec.job.id, &report.nodes, &rec.estimates, now)?;
                 rec.nodes = report.nodes.clone();
             } else if rec.job.status.is_terminal() {
                 // Ended meanwhile (the poller saw it fail or end): an ended job never changes.

@@ -4,6 +4,7 @@ pub mod clusters;
 pub mod idempotency;
 pub mod jobs;
 pub mod leases;
+pub mod timeline;
 pub mod volumes;
 
 use crate::{DbConnection, PersistenceError};

@@ -330,6 +330,7 @@ impl ClusterPoller {
             job,
             steps,
             nodes: Vec::new(),
+            estimates: Vec::new(),
             change_seq,
         }))
     }

@@ -48,6 +48,23 @@ pub(super) fn stamp(conn: &mut DbConnection, job_ids: &[Uuid]) -> Result<(), Per
     Ok(())
 }
 
+/// Gives job `job_id` the next sequence and notes the change, like [`stamp`]; returns the
+/// sequence, or `None` when there is no such job.
+pub(crate) fn stamp_one(
+    conn: &mut DbConnection,
+    job_id: Uuid,
+) -> Result<Option<i64>, PersistenceError> {
+    let seq = reserve(conn, 1)?;
+    let n = diesel::update(jobs::table.find(job_id.to_string()))
+        .set(jobs::change_seq.eq(seq))
+        .execute(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    crate::changes::note_changed(job_id, seq);
+    Ok(Some(seq))
+}
+
 /// Counts a write that deleted `job_ids`, so that other replicas learn that jobs went away,
 /// and notes them for [`crate::Store::write`] to publish.
 pub(super) fn note_deleted(

@@ -1,23 +1,26 @@
 //! Jobs, their steps and the latest per-node progress of their tasks.
 //!
 //! [`writes`] changes a job, [`read`] loads jobs whole, [`page`] lists them,
-//! [`polled`] stamps what the poller confirmed, [`purge`] forgets ended jobs, [`feed`] numbers
-//! every change and follows them.
+//! [`polled`] stamps what the poller confirmed, [`progress`] keeps how a task was sized and
+//! its samples, [`purge`] forgets ended jobs, [`feed`] numbers every change and follows them.
 
 pub mod feed;
 mod page;
 mod polled;
+mod progress;
 mod purge;
 mod read;
 mod writes;
 
 pub use page::*;
 pub use polled::*;
+pub use progress::*;
 pub use purge::*;
 pub use read::*;
 pub use writes::*;
 
 use chrono::{DateTime, Utc};
+use domain::estimate::NodeEstimate;
 use domain::{Job, JobOrigin, JobStatus, NodeProgress, Step, TaskKind};
 use uuid::Uuid;
 
@@ -30,6 +33,8 @@ pub struct JobRecord {
     pub steps: Vec<Step>,
     /// Latest progress per node, by node name.
     pub nodes: Vec<NodeProgress>,
+    /// The estimate of each node of `nodes`, in the same order (one per node).
+    pub estimates: Vec<NodeEstimate>,
     /// The job's place in the change feed: raised by every write that changes the job, its
     /// steps or its nodes ([`feed`]).
     pub change_seq: i64,

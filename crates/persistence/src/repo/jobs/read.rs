@@ -6,6 +6,7 @@ use crate::schema::{job_nodes, job_steps, jobs, purged_tasks};
 use crate::{DbConnection, PersistenceError};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use domain::estimate::NodeEstimate;
 use domain::{JobStatus, NodeProgress, Step, TaskKind};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -44,7 +45,8 @@ fn load_record(conn: &mut DbConnection, row: JobRow) -> Result<JobRecord, Persis
 
 /// The jobs of `rows` whole, in the order of `rows`: their steps and node rows come in one
 /// query each for all of them (`job_id IN (…)`), so a page of any size costs two queries more.
-/// Steps are parents before children, by position; nodes by name.
+/// Steps are parents before children, by position; nodes by name, each node's estimate (a
+/// column of its row) at the same place in `estimates`.
 pub(crate) fn load_records(
     conn: &mut DbConnection,
     rows: Vec<JobRow>,
@@ -62,7 +64,7 @@ pub(crate) fn load_records(
         let step = r.into_domain()?;
         steps.entry(step.job_id).or_default().push(step);
     }
-    let mut nodes: HashMap<String, Vec<NodeProgress>> = HashMap::new();
+    let mut nodes: HashMap<String, Vec<(NodeProgress, NodeEstimate)>> = HashMap::new();
     let node_rows = job_nodes::table
         .filter(job_nodes::job_id.eq_any(&ids))
         .select(NodeRow::as_select())
@@ -74,7 +76,8 @@ pub(crate) fn load_records(
     rows.into_iter()
         .map(|row| {
             let mut job_nodes = nodes.remove(&row.id).unwrap_or_default();
-            job_nodes.sort_by(|a, b| a.name.cmp(&b.name));
+            job_nodes.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            let (job_nodes, estimates) = job_nodes.into_iter().unzip();
             let change_seq = row.change_seq;
             let job = row.into_domain()?;
             let mut job_steps = steps.remove(&job.id).unwrap_or_default();
@@ -83,6 +86,7 @@ pub(crate) fn load_records(
                 job,
                 steps: job_steps,
                 nodes: job_nodes,
+                estimates,
                 change_seq,
             })
         })

@@ -1,5 +1,6 @@
 //! Writing jobs, their steps and node rows. Every write that changes a job gives it the next
-//! change sequence in the same transaction ([`super::feed`]).
+//! change sequence in the same transaction ([`super::feed`]); creation, adoption and state
+//! changes are entered in the job's timeline ([`crate::repo::timeline`]) in it too.
 
 use super::feed;
 use crate::models::{ts, JobRow, NodeRow, StepRow};
@@ -7,15 +8,27 @@ use crate::schema::{job_nodes, job_steps, jobs};
 use crate::{DbConnection, PersistenceError};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use domain::{Job, NodeProgress, Step, StepStatus};
+use domain::estimate::NodeEstimate;
+use domain::timeline::actors;
+use domain::{Job, JobOrigin, JobStatus, NodeProgress, Step, StepStatus};
+use domain::{TimelineEntry, TimelineKind};
 use uuid::Uuid;
 
-/// Writes a new job with its steps; returns the job's change sequence.
+/// Writes a new job with its steps and the first entry of its timeline (`created` by its
+/// initiator for a job of the API, `adopted` by [`actors::GLUSTER_CLI`] for a task found
+/// running, at its creation time); returns the job's change sequence.
 pub fn insert(conn: &mut DbConnection, job: &Job, steps: &[Step]) -> Result<i64, PersistenceError> {
     let seq = feed::reserve(conn, 1)?;
     diesel::insert_into(jobs::table)
         .values(JobRow::from_domain(job, seq)?)
         .execute(conn)?;
+    let first = match job.origin {
+        JobOrigin::Api => TimelineEntry::new(job.id, job.created_at, TimelineKind::Created)
+            .by(job.initiator.as_deref()),
+        JobOrigin::Cli => TimelineEntry::new(job.id, job.created_at, TimelineKind::Adopted)
+            .by(Some(actors::GLUSTER_CLI)),
+    };
+    crate::repo::timeline::insert_at(conn, &first, seq)?;
     crate::changes::note_changed(job.id, seq);
     log_change("created", job);
     // Parents first, so the self-reference holds at every insert.
@@ -29,7 +42,8 @@ pub fn insert(conn: &mut DbConnection, job: &Job, steps: &[Step]) -> Result<i64,
     Ok(seq)
 }
 
-/// Saves every field of `job`.
+/// Saves every field of `job`. A change of state is entered in the job's timeline
+/// (`state_changed` by [`actors::SERVICE`], at `job.updated_at`, with `job.reason`).
 pub fn update(conn: &mut DbConnection, job: &Job) -> Result<(), PersistenceError> {
     let before: Option<String> = jobs::table
         .find(job.id.to_string())
@@ -49,6 +63,12 @@ pub fn update(conn: &mut DbConnection, job: &Job) -> Result<(), PersistenceError
     crate::changes::note_changed(job.id, seq);
     if let Some(from) = before.filter(|b| b != job.status.as_str()) {
         log_change(&from, job);
+        let from =
+            JobStatus::parse(&from).ok_or_else(|| crate::models::corrupt("job status", &from))?;
+        let mut entry = TimelineEntry::state_change(job.id, job.updated_at, from, job.status)
+            .by(Some(actors::SERVICE));
+        entry.message = job.reason.clone();
+        crate::repo::timeline::insert_at(conn, &entry, seq)?;
     }
     Ok(())
 }
@@ -78,18 +98,28 @@ pub fn update_steps(conn: &mut DbConnection, steps: &[Step]) -> Result<(), Persi
     feed::stamp(conn, &jobs)
 }
 
-/// Replaces the per-node progress of a job with `nodes`.
+/// Replaces the per-node progress of a job with `nodes`, each with its estimate among
+/// `estimates` (matched by peer id; a node without one gets an empty estimate).
 pub fn set_nodes(
     conn: &mut DbConnection,
     job_id: Uuid,
     nodes: &[NodeProgress],
+    estimates: &[NodeEstimate],
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
     diesel::delete(job_nodes::table.filter(job_nodes::job_id.eq(job_id.to_string())))
         .execute(conn)?;
     for n in nodes {
+        let none = NodeEstimate {
+            peer_id: n.peer_id,
+            ..NodeEstimate::default()
+        };
+        let estimate = estimates
+            .iter()
+            .find(|e| e.peer_id == n.peer_id)
+            .unwrap_or(&none);
         diesel::insert_into(job_nodes::table)
-            .values(NodeRow::from_domain(job_id, n, now))
+            .values(NodeRow::from_domain(job_id, n, estimate, now))
             .execute(conn)?;
     }
     feed::stamp(conn, &[job_id])

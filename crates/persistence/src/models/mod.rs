@@ -1,9 +1,15 @@
-//! Row types and their conversions to and from domain types.
+//! Row types and their conversions to and from domain types: jobs, steps, node rows and
+//! volumes here, the progress history and the timeline in [`progress`].
+
+mod progress;
+
+pub use progress::*;
 
 use crate::schema::{bricks, job_nodes, job_steps, jobs, volumes};
 use crate::PersistenceError;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use domain::estimate::{JobProgress, NodeEstimate};
 use domain::{
     Brick, Job, JobOrigin, JobStatus, NodeProgress, Step, StepKind, StepStatus, TaskKind,
     TaskParams, TaskStatus, Tracking, Volume, VolumeLayout, VolumeStatus, VolumeType,
@@ -22,7 +28,7 @@ pub fn id(s: &str) -> Result<Uuid, PersistenceError> {
     Uuid::parse_str(s).map_err(|_| PersistenceError::Corrupt(format!("bad uuid {s:?}")))
 }
 
-fn corrupt(what: &str, value: &str) -> PersistenceError {
+pub(crate) fn corrupt(what: &str, value: &str) -> PersistenceError {
     PersistenceError::Corrupt(format!("unknown {what} {value:?}"))
 }
 
@@ -146,6 +152,11 @@ pub struct JobRow {
     pub needs_stop: bool,
     /// The job's place in the change feed ([`crate::changes`]).
     pub change_seq: i64,
+    pub progress_percent: Option<f64>,
+    pub progress_eta: Option<NaiveDateTime>,
+    pub progress_rate: Option<f64>,
+    pub progress_basis: Option<String>,
+    pub progress_note: Option<String>,
 }
 
 impl JobRow {
@@ -186,6 +197,11 @@ impl JobRow {
             stalled_since: j.tracking.stalled_since.map(ts),
             needs_stop: j.tracking.needs_stop,
             change_seq,
+            progress_percent: j.progress.percent,
+            progress_eta: j.progress.estimated_end_at.map(ts),
+            progress_rate: j.progress.rate,
+            progress_basis: j.progress.basis.map(|b| b.as_str().to_owned()),
+            progress_note: j.progress.note.map(|n| n.as_str().to_owned()),
         })
     }
 
@@ -229,8 +245,13 @@ impl JobRow {
                 stalled_since: self.stalled_since.map(utc),
                 needs_stop: self.needs_stop,
             },
-            // Not stored yet (the progress migration comes next).
-            progress: Default::default(),
+            progress: JobProgress {
+                percent: self.progress_percent,
+                estimated_end_at: self.progress_eta.map(utc),
+                rate: self.progress_rate,
+                basis: self.progress_basis.as_deref().map(basis).transpose()?,
+                note: self.progress_note.as_deref().map(note).transpose()?,
+            },
         })
     }
 }
@@ -294,10 +315,24 @@ pub struct NodeRow {
     pub status: String,
     pub runtime_secs: f64,
     pub updated_at: NaiveDateTime,
+    pub work_total: Option<i64>,
+    pub work_done: i64,
+    pub percent: Option<f64>,
+    pub rate: Option<f64>,
+    pub estimated_end_at: Option<NaiveDateTime>,
+    pub progressed_at: Option<NaiveDateTime>,
+    pub stalled_since: Option<NaiveDateTime>,
 }
 
 impl NodeRow {
-    pub fn from_domain(job_id: Uuid, n: &NodeProgress, now: DateTime<Utc>) -> Self {
+    /// The row of node `n` of job `job_id` with its estimate `e` (whose `peer_id` is not
+    /// looked at: the row's is `n`'s), written at `now`.
+    pub fn from_domain(
+        job_id: Uuid,
+        n: &NodeProgress,
+        e: &NodeEstimate,
+        now: DateTime<Utc>,
+    ) -> Self {
         NodeRow {
             job_id: job_id.to_string(),
             peer_id: n.peer_id.to_string(),
@@ -310,12 +345,31 @@ impl NodeRow {
             status: n.status.as_str().to_owned(),
             runtime_secs: n.runtime_secs,
             updated_at: ts(now),
+            work_total: e.total,
+            work_done: e.done,
+            percent: e.percent,
+            rate: e.rate,
+            estimated_end_at: e.estimated_end_at.map(ts),
+            progressed_at: e.progressed_at.map(ts),
+            stalled_since: e.stalled_since.map(ts),
         }
     }
 
-    pub fn into_domain(self) -> Result<NodeProgress, PersistenceError> {
-        Ok(NodeProgress {
-            peer_id: id(&self.peer_id)?,
+    /// The node's progress and its estimate.
+    pub fn into_domain(self) -> Result<(NodeProgress, NodeEstimate), PersistenceError> {
+        let peer_id = id(&self.peer_id)?;
+        let estimate = NodeEstimate {
+            peer_id,
+            total: self.work_total,
+            done: self.work_done,
+            percent: self.percent,
+            rate: self.rate,
+            estimated_end_at: self.estimated_end_at.map(utc),
+            progressed_at: self.progressed_at.map(utc),
+            stalled_since: self.stalled_since.map(utc),
+        };
+        let node = NodeProgress {
+            peer_id,
             name: self.name,
             files: self.files,
             size_bytes: self.size_bytes,
@@ -325,6 +379,7 @@ impl NodeRow {
             status: TaskStatus::parse(&self.status)
                 .ok_or_else(|| corrupt("node status", &self.status))?,
             runtime_secs: self.runtime_secs,
-        })
+        };
+        Ok((node, estimate))
     }
 }

@@ -1,0 +1,18 @@
+DROP TABLE job_timeline;
+DROP TABLE job_samples;
+DROP TABLE job_work;
+ALTER TABLE job_nodes DROP COLUMN stalled_since;
+ALTER TABLE job_nodes DROP COLUMN progressed_at;
+ALTER TABLE job_nodes DROP COLUMN estimated_end_at;
+ALTER TABLE job_nodes DROP COLUMN rate;
+ALTER TABLE job_nodes DROP COLUMN percent;
+ALTER TABLE job_nodes DROP COLUMN work_done;
+ALTER TABLE job_nodes DROP COLUMN work_total;
+ALTER TABLE jobs DROP COLUMN work_note;
+ALTER TABLE jobs DROP COLUMN work_basis;
+ALTER TABLE jobs DROP COLUMN sized_at;
+ALTER TABLE jobs DROP COLUMN progress_note;
+ALTER TABLE jobs DROP COLUMN progress_basis;
+ALTER TABLE jobs DROP COLUMN progress_rate;
+ALTER TABLE jobs DROP COLUMN progress_eta;
+ALTER TABLE jobs DROP COLUMN progress_percent;
