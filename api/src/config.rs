@@ -80,6 +80,12 @@ pub struct PollFile {
     /// Seconds a task gluster reports in progress may show no movement (no counter, no run
     /// time) before its job is marked stalled (`stalled_since` and a reason; it stays running).
     pub stall_after_secs: f64,
+    /// Seconds of recent samples a node's rate (and so the time left) is measured over.
+    pub progress_window_secs: f64,
+    /// Seconds the samples in that window must span before a time left is given.
+    pub progress_min_span_secs: f64,
+    /// Most polls of progress samples kept per job; older ones are thinned.
+    pub history_polls: usize,
 }
 
 impl Default for PollFile {
@@ -96,6 +102,9 @@ impl Default for PollFile {
             lease_secs: 15.0,
             job_retention_days: 30.0,
             stall_after_secs: 900.0,
+            progress_window_secs: 300.0,
+            progress_min_span_secs: 10.0,
+            history_polls: 300,
         }
     }
 }
@@ -191,6 +200,13 @@ impl Settings {
                 "GLUSTER_TIMEOUT_SECS" => self.poll.gluster_timeout_secs = secs(&value)?,
                 "POLL_LEASE_SECS" => self.poll.lease_secs = secs(&value)?,
                 "POLL_STALL_AFTER_SECS" => self.poll.stall_after_secs = secs(&value)?,
+                "POLL_PROGRESS_WINDOW_SECS" => self.poll.progress_window_secs = secs(&value)?,
+                "POLL_PROGRESS_MIN_SPAN_SECS" => self.poll.progress_min_span_secs = secs(&value)?,
+                "POLL_HISTORY_POLLS" => {
+                    self.poll.history_polls = value.parse().map_err(|_| {
+                        ConfigError::Invalid(format!("{key}={value:?} is not a number"))
+                    })?
+                }
                 "POLL_JOB_RETENTION_DAYS" => {
                     self.poll.job_retention_days = secs(&value).map_err(|_| {
                         ConfigError::Invalid(format!(
@@ -305,6 +321,8 @@ impl Settings {
             ("gluster_timeout_secs", p.gluster_timeout_secs),
             ("lease_secs", p.lease_secs),
             ("stall_after_secs", p.stall_after_secs),
+            ("progress_window_secs", p.progress_window_secs),
+            ("progress_min_span_secs", p.progress_min_span_secs),
         ] {
             if !(v.is_finite() && v > 0.0 && v <= MAX_SECS) {
                 return Err(ConfigError::Invalid(format!(
@@ -328,6 +346,11 @@ impl Settings {
                 "poll.vanish_grace_secs must be 0 or more, at most {MAX_SECS}"
             )));
         }
+        if p.history_polls < 2 {
+            return Err(ConfigError::Invalid(
+                "poll.history_polls must be at least 2".to_owned(),
+            ));
+        }
         if p.vanish_misses == 0 {
             return Err(ConfigError::Invalid(
                 "poll.vanish_misses must be at least 1".to_owned(),
@@ -350,6 +373,9 @@ impl Settings {
             vanish_grace: d(self.poll.vanish_grace_secs),
             job_retention: d(self.poll.job_retention_days * 86_400.0),
             stall_after: d(self.poll.stall_after_secs),
+            progress_window: d(self.poll.progress_window_secs),
+            progress_min_span: d(self.poll.progress_min_span_secs),
+            history_polls: self.poll.history_polls,
         }
     }
 

@@ -10,10 +10,15 @@ use uuid::Uuid;
 
 pub mod job;
 pub mod poller;
+pub mod progress;
 pub use job::{
     AggregateDto, JobDto, JobParamsDto, NodeProgressDto, ProgressDto, StepDto, TaskStatusDto,
 };
 pub use poller::{PollerDto, PollerState};
+pub use progress::{
+    JobProgressDto, NodeEstimateDto, ProgressEventDto, ProgressHistoryDto, TimelineDto,
+    TimelineEntryDto,
+};
 
 /// The path of a job resource.
 pub fn job_href(id: Uuid) -> String {

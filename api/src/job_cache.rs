@@ -29,6 +29,8 @@ pub struct Cached {
     pub change_seq: i64,
     /// The JSON body.
     pub body: Bytes,
+    /// The job's `progress` event data ([`crate::dto::ProgressEventDto`]), JSON.
+    pub progress: Bytes,
     /// Its weak validator ([`crate::conventions::validator_of`]).
     pub etag: String,
     /// `Retry-After` seconds while the job is still changing.
@@ -199,6 +201,7 @@ mod tests {
         Arc::new(Cached {
             change_seq: seq,
             body: Bytes::from(format!("{{\"seq\":{seq}}}")),
+            progress: Bytes::new(),
             etag: format!("W/\"{seq}\""),
             retry_after: None,
             ended: false,

@@ -93,11 +93,37 @@ async fn a_job_feed_sends_each_change_and_ends_with_the_job() {
     );
     let mut body = resp.into_body().boxed();
     // The stream ends by itself once the job has ended.
-    let events = read_until(&mut body, |_| false).await;
+    let all = read_until(&mut body, |_| false).await;
+    // Typed events: only `job` carries the id; `timeline` and `progress` come before it.
+    assert!(
+        all.iter().all(|e| (e.name == "job") == e.id.is_some()),
+        "{all:?}"
+    );
+    assert_eq!(all.last().map(|e| e.name.as_str()), Some("job"));
+    let of = |name: &str| all.iter().filter(|e| e.name == name).collect::<Vec<_>>();
+    let progress = of("progress");
+    assert!(
+        progress.iter().all(|e| e.data["job_id"] == job["id"]),
+        "{progress:?}"
+    );
+    let last = progress.last().expect("a progress event");
+    assert_eq!(last.data["status"], "succeeded");
+    assert_eq!(last.data["progress"]["percent"], 100.0);
+    assert!(
+        last.data["nodes"].as_array().is_some_and(|n| !n.is_empty()),
+        "{last:?}"
+    );
+    let timeline = of("timeline");
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e.data["kind"] == "state_changed" && e.data["to"] == "succeeded"),
+        "{timeline:?}"
+    );
+    assert!(timeline.iter().all(|e| e.data["job_id"] == job["id"]));
+    let events = of("job");
     assert!(events.len() >= 2, "{events:?}");
-    assert!(events
-        .iter()
-        .all(|e| e.name == "job" && e.data["id"] == job["id"]));
+    assert!(events.iter().all(|e| e.data["id"] == job["id"]));
     assert_eq!(events[0].data["status"], "running");
     assert_eq!(events.last().unwrap().data["status"], "succeeded");
     let ids: Vec<i64> = events.iter().map(|e| e.id.unwrap()).collect();
@@ -137,10 +163,24 @@ async fn the_global_feed_filters_and_resumes_after_the_last_event_id() {
         assert_eq!(s, 202, "{job}");
         started.push(job);
     }
-    let events = read_until(&mut feed, |evs| {
-        evs.iter().any(|e| e.data["status"] == "succeeded")
+    let all = read_until(&mut feed, |evs| {
+        evs.iter()
+            .any(|e| e.name == "job" && e.data["status"] == "succeeded")
     })
     .await;
+    assert!(
+        all.iter().any(|e| e.name == "timeline"
+            && e.data["job_id"] == started[1]["id"]
+            && e.data["kind"] == "accepted"),
+        "the global feed carries timeline entries: {all:?}"
+    );
+    assert!(
+        all.iter()
+            .filter(|e| e.name != "job")
+            .all(|e| e.data["job_id"] == started[1]["id"]),
+        "{all:?}"
+    );
+    let events: Vec<&Event> = all.iter().filter(|e| e.name == "job").collect();
     assert!(
         events.iter().all(|e| e.data["id"] == started[1]["id"]),
         "only the filtered volume's job: {events:?}"
@@ -161,11 +201,12 @@ async fn the_global_feed_filters_and_resumes_after_the_last_event_id() {
     .await;
     let mut again = resp.into_body().boxed();
     let replayed = read_until(&mut again, |evs| {
-        evs.iter().any(|e| e.data["status"] == "succeeded")
+        evs.iter()
+            .any(|e| e.name == "job" && e.data["status"] == "succeeded")
     })
     .await;
     assert!(
-        replayed.iter().all(|e| e.id.unwrap() > first),
+        replayed.iter().filter_map(|e| e.id).all(|id| id > first),
         "{replayed:?}"
     );
 

@@ -2,7 +2,9 @@
 //! task status of a volume.
 
 use super::job_href;
+use super::progress::{JobProgressDto, NodeEstimateDto};
 use chrono::{DateTime, Utc};
+use domain::estimate::NodeEstimate;
 use domain::{
     JobOrigin, JobStatus, NodeProgress, ProgressTotals, Step, StepKind, StepStatus, TaskKind,
     TaskStatus,
@@ -34,11 +36,25 @@ pub struct NodeProgressDto {
     pub status: TaskStatus,
     /// Seconds its process has run.
     pub runtime_secs: f64,
+    /// How far along the node is, and when it should end.
+    pub estimate: NodeEstimateDto,
 }
 
-impl From<&NodeProgress> for NodeProgressDto {
-    fn from(n: &NodeProgress) -> Self {
+impl NodeProgressDto {
+    /// The rows of `rec`'s nodes, each with its estimate.
+    pub fn all(rec: &JobRecord) -> Vec<Self> {
+        rec.nodes
+            .iter()
+            .map(|n| {
+                let e = rec.estimates.iter().find(|e| e.peer_id == n.peer_id);
+                Self::of(n, e)
+            })
+            .collect()
+    }
+
+    fn of(n: &NodeProgress, e: Option<&NodeEstimate>) -> Self {
         NodeProgressDto {
+            estimate: NodeEstimateDto::of(e),
             name: n.name.clone(),
             peer_id: n.peer_id,
             files: n.files,
@@ -179,10 +195,12 @@ pub struct JobDto {
     /// Set while gluster cannot be asked about the job (cluster unreachable, unreadable
     /// answer): since when `status` and the progress are only the last ones known.
     pub stale_since: Option<DateTime<Utc>>,
-    /// Set while gluster reports the task in progress but none of its counters or run time
-    /// has moved for `poll.stall_after_secs`: since when nothing moves. The job stays
-    /// `running`; `reason` says what to check. An operator decides.
+    /// Set while gluster reports the task in progress but a node's counters and run time
+    /// have not moved for `poll.stall_after_secs`: since when (the earliest such node). The
+    /// job stays `running`; `reason` says which nodes and what to check. An operator decides.
     pub stalled_since: Option<DateTime<Utc>>,
+    /// How far along the task is and when it should end (docs/progress.md).
+    pub progress: JobProgressDto,
     /// Nodes whose report is awaited before the job may complete: gluster reported the task
     /// completed without them while their glusterd is disconnected (their migration may still
     /// run). Empty when nothing holds the job back.
@@ -233,6 +251,7 @@ impl From<&JobRecord> for JobDto {
             polled_at: j.polled_at,
             stale_since: j.stale_since,
             stalled_since: j.tracking.stalled_since,
+            progress: JobProgressDto::of(rec),
             waiting_for_nodes: j.tracking.held_for.clone(),
             needs_stop: j.tracking.needs_stop,
             steps: step_tree(rec, None),
@@ -257,7 +276,7 @@ fn step_tree(rec: &JobRecord, parent: Option<Uuid>) -> Vec<StepDto> {
                 StepKind::RebalancingVolume | StepKind::RemovingBricks
             )
             .then(|| ProgressDto {
-                nodes: rec.nodes.iter().map(NodeProgressDto::from).collect(),
+                nodes: NodeProgressDto::all(rec),
                 aggregate: AggregateDto::of(&rec.nodes, rec.job.task_status),
             }),
             steps: step_tree(rec, Some(s.id)),
@@ -300,7 +319,7 @@ impl From<&JobRecord> for TaskStatusDto {
             job_status: rec.job.status,
             task_id: rec.job.gluster_task_id,
             status: rec.job.task_status,
-            nodes: rec.nodes.iter().map(NodeProgressDto::from).collect(),
+            nodes: NodeProgressDto::all(rec),
             aggregate: AggregateDto::of(&rec.nodes, rec.job.task_status),
             polled_at: rec.job.polled_at,
             stale_since: rec.job.stale_since,

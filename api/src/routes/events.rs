@@ -1,14 +1,21 @@
 //! Server-sent events of job changes: `GET /jobs/{job_id}/events` follows one job until it
-//! ends, `GET /events` every job a filter selects. Each event is `event: job`, `id:` the job's
-//! change sequence (the store's change feed: every change of a job gives it the next number,
-//! in commit order), and `data:` the job as `GET /jobs/{job_id}` shows it.
+//! ends, `GET /events` every job a filter selects. A change of a job is sent as, in order:
+//!
+//! - `event: timeline` for each timeline entry it added (`data:` the entry, as in
+//!   `GET /jobs/{job_id}/timeline`);
+//! - `event: progress` when its progress changed (`data:` the job's and each node's percent,
+//!   time left and stall, enough to draw progress bars without diffing whole jobs);
+//! - `event: job`, `id:` the job's change sequence (the store's change feed: every change of a
+//!   job gives it the next number, in commit order), and `data:` the job as
+//!   `GET /jobs/{job_id}` shows it. Only this last event carries the `id`, so a client that
+//!   resumes with `Last-Event-ID` never misses part of a change.
 //!
 //! The feeds wait on the store's change feed ([`persistence::Store::changes`]): this replica's
 //! writes wake them at once, other replicas' within the store's watch interval
 //! ([`persistence::store::WATCH_INTERVAL`]). An idle feed reads nothing from the store; a
 //! comment line every [`KEEP_ALIVE`] keeps idle connections open.
 
-use crate::dto::JobDto;
+use crate::dto::{JobDto, ProgressEventDto, TimelineEntryDto};
 use crate::error::{ApiError, Problem};
 use crate::job_cache::Cached;
 use crate::limits::StreamSlot;
@@ -19,6 +26,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use domain::{JobOrigin, JobStatus, TaskKind};
 use futures_util::stream;
 use persistence::repo::jobs;
+use persistence::repo::timeline::{self, TimelineRecord};
 use persistence::{JobFilter, JobRecord, SeqWatch};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -74,14 +82,31 @@ async fn wake(changes: &mut SeqWatch, state: &AppState, quiet_since: Instant) ->
     }
 }
 
-/// One job as an SSE event.
-fn job_event(rec: &JobRecord) -> Result<Bytes, ApiError> {
-    let data = serde_json::to_string(&JobDto::from(rec))
-        .map_err(|e| ApiError::Internal(format!("serialising an event: {e}")))?;
-    Ok(Bytes::from(format!(
+fn json<T: serde::Serialize>(v: &T) -> Result<String, ApiError> {
+    serde_json::to_string(v).map_err(|e| ApiError::Internal(format!("serialising an event: {e}")))
+}
+
+/// The `timeline` events of `entries` (no `id`: the change's `job` event carries it).
+fn timeline_events(out: &mut String, entries: &[TimelineRecord]) -> Result<(), ApiError> {
+    for e in entries {
+        let data = json(&TimelineEntryDto::from(e))?;
+        out.push_str(&format!("event: timeline\ndata: {data}\n\n"));
+    }
+    Ok(())
+}
+
+/// One job's change as SSE events: its new timeline entries, its progress, the job.
+fn job_event(rec: &JobRecord, entries: &[TimelineRecord]) -> Result<Bytes, ApiError> {
+    let mut out = String::new();
+    timeline_events(&mut out, entries)?;
+    let progress = json(&ProgressEventDto::of(rec))?;
+    out.push_str(&format!("event: progress\ndata: {progress}\n\n"));
+    let data = json(&JobDto::from(rec))?;
+    out.push_str(&format!(
         "event: job\nid: {}\ndata: {data}\n\n",
         rec.change_seq
-    )))
+    ));
+    Ok(Bytes::from(out))
 }
 
 /// A failure inside a running feed: sent as an `error` event, then the feed ends.
@@ -129,6 +154,7 @@ pub async fn job_events(
         changes: SeqWatch,
         next: Option<Arc<Cached>>,
         last: Option<i64>,
+        last_progress: Option<Bytes>,
         quiet_since: Instant,
         done: bool,
     }
@@ -140,6 +166,7 @@ pub async fn job_events(
         changes,
         next: Some(first),
         last: None,
+        last_progress: None,
         quiet_since: Instant::now(),
         done: false,
     };
@@ -171,15 +198,41 @@ pub async fn job_events(
                 }
             };
             if f.last != Some(current.change_seq) {
+                let mut out = String::new();
+                if let Some(after) = f.last {
+                    // The entries of the changes since the last one sent, up to this one.
+                    let (store, upto) = (f.state.store.clone(), current.change_seq);
+                    let read = blocking(move || Ok(store.read(|c| timeline::since(c, id, after))?));
+                    match read.await {
+                        Ok(entries) => {
+                            let new: Vec<TimelineRecord> =
+                                entries.into_iter().filter(|e| e.seq <= upto).collect();
+                            if let Err(e) = timeline_events(&mut out, &new) {
+                                f.done = true;
+                                return Some((Ok(error_event(&e)), f));
+                            }
+                        }
+                        Err(e) => {
+                            f.done = true;
+                            return Some((Ok(error_event(&e)), f));
+                        }
+                    }
+                }
+                if f.last_progress.as_ref() != Some(&current.progress) {
+                    out.push_str("event: progress\ndata: ");
+                    out.push_str(&String::from_utf8_lossy(&current.progress));
+                    out.push_str("\n\n");
+                    f.last_progress = Some(current.progress.clone());
+                }
                 f.last = Some(current.change_seq);
                 f.quiet_since = Instant::now();
                 f.done = current.ended;
-                let event = Bytes::from(format!(
+                out.push_str(&format!(
                     "event: job\nid: {}\ndata: {}\n\n",
                     current.change_seq,
                     String::from_utf8_lossy(&current.body)
                 ));
-                return Some((Ok(event), f));
+                return Some((Ok(Bytes::from(out)), f));
             }
         }
     });
@@ -238,7 +291,7 @@ pub async fn events(
         cursor: i64,
         /// The highest sequence known committed.
         known: i64,
-        pending: Vec<JobRecord>,
+        pending: Vec<(JobRecord, Vec<TimelineRecord>)>,
         quiet_since: Instant,
         done: bool,
     }
@@ -257,9 +310,9 @@ pub async fn events(
     };
     let body = stream::unfold(feed, |mut f| async move {
         loop {
-            if let Some(rec) = f.pending.pop() {
+            if let Some((rec, entries)) = f.pending.pop() {
                 f.quiet_since = Instant::now();
-                let event = job_event(&rec).unwrap_or_else(|e| error_event(&e));
+                let event = job_event(&rec, &entries).unwrap_or_else(|e| error_event(&e));
                 return Some((Ok(event), f));
             }
             if f.done || f.state.limits.is_closing() {
@@ -279,10 +332,16 @@ pub async fn events(
             // Every change up to `known` has committed (commit order is sequence order).
             let known = f.known;
             let (store, filter, after) = (f.state.store.clone(), f.filter.clone(), f.cursor);
-            let changed =
-                blocking(move || Ok(store.read(|c| jobs::feed::since(c, &filter, after, BATCH))?))
-                    .await;
-            let changed = match changed {
+            let changed = blocking(move || {
+                Ok(store.read(|c| {
+                    let changed = jobs::feed::since(c, &filter, after, BATCH)?;
+                    let ids: Vec<Uuid> = changed.iter().map(|r| r.job.id).collect();
+                    let entries = timeline::for_jobs(c, &ids, after)?;
+                    Ok((changed, entries))
+                })?)
+            })
+            .await;
+            let (changed, mut entries) = match changed {
                 Ok(c) => c,
                 Err(e) => {
                     // The client reconnects with Last-Event-ID and loses nothing.
@@ -297,8 +356,17 @@ pub async fn events(
                 None => known,
             };
             f.known = f.known.max(f.cursor);
-            // Sent lowest first: `pending` is popped from the end.
-            f.pending = changed.into_iter().rev().collect();
+            // Sent lowest first: `pending` is popped from the end. A job's entries written
+            // after the job was read come with its next change.
+            f.pending = changed
+                .into_iter()
+                .rev()
+                .map(|rec| {
+                    let mut mine = entries.remove(&rec.job.id).unwrap_or_default();
+                    mine.retain(|e| e.seq <= rec.change_seq);
+                    (rec, mine)
+                })
+                .collect();
         }
     });
     Ok(sse(body))

@@ -3,7 +3,7 @@
 use crate::conventions::{
     cacheable_tagged, if_none_match_names, json_bytes, validator_of, IfNoneMatchHeader,
 };
-use crate::dto::{JobDto, JobList};
+use crate::dto::{JobDto, JobList, ProgressEventDto};
 use crate::error::{ApiError, Problem};
 use crate::idempotency::IdempotencyKeyHeader;
 use crate::job_cache::Cached;
@@ -185,10 +185,12 @@ pub(crate) async fn current(
         .await?
         .ok_or(ApiError::JobNotFound(id))?;
     let body = json_bytes(&JobDto::from(&rec))?;
+    let progress = json_bytes(&ProgressEventDto::of(&rec))?;
     let cached = Arc::new(Cached {
         change_seq: rec.change_seq,
         etag: validator_of(&body),
         body: body.into(),
+        progress: progress.into(),
         retry_after: state.retry_after(&rec.job),
         ended: rec.job.status.is_terminal(),
         // A failed removal gluster still holds is not over: its release is still to come.
@@ -215,9 +217,11 @@ pub(crate) async fn current(
 )]
 #[post("/jobs/{job_id}/cancel")]
 pub async fn cancel_job(
+    http: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let asked = scheduler::Asked::cancel(&crate::conventions::requester_of(&http));
     let (store, ops, id) = (state.store.clone(), state.ops.clone(), path.into_inner());
     let rec = blocking(move || {
         let rec = store
@@ -244,10 +248,10 @@ pub async fn cancel_job(
         }
         match rec.job.kind {
             TaskKind::Rebalance => {
-                ops.stop_rebalance(rec.job.volume_id)?;
+                ops.stop_rebalance(rec.job.volume_id, &asked)?;
             }
             TaskKind::RemoveBrick => {
-                ops.stop_remove_brick(rec.job.volume_id, None)?;
+                ops.stop_remove_brick(rec.job.volume_id, None, &asked)?;
             }
         }
         store

@@ -11,6 +11,7 @@ pub mod body;
 pub mod clusters;
 pub mod events;
 pub mod health;
+pub mod history;
 pub mod jobs;
 pub mod rebalance;
 pub mod remove_bricks;
@@ -54,6 +55,8 @@ pub fn protected(cfg: &mut ServiceConfig) {
         .service(jobs::list_jobs)
         .service(jobs::get_job)
         .service(jobs::cancel_job)
+        .service(history::job_progress)
+        .service(history::job_timeline)
         .service(events::job_events)
         .service(events::events);
 }

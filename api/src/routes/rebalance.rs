@@ -90,11 +90,13 @@ pub async fn rebalance_status(
 )]
 #[post("/volumes/{volume_id}/rebalance/stop")]
 pub async fn stop_rebalance(
+    http: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let (ops, id) = (state.ops.clone(), path.into_inner());
-    let (rec, report) = blocking(move || Ok(ops.stop_rebalance(id)?)).await?;
+    let asked = scheduler::Asked::stop(&crate::conventions::requester_of(&http));
+    let (rec, report) = blocking(move || Ok(ops.stop_rebalance(id, &asked)?)).await?;
     let Some(rec) = rec else {
         return Err(ApiError::GlusterConflict(format!(
             "gluster accepted the stop but reported no rebalance task (status {})",

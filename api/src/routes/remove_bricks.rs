@@ -119,7 +119,9 @@ pub async fn stop_remove_bricks(
 ) -> Result<HttpResponse, ApiError> {
     let sel: RemoveBricksSelection = optional_json(&http, &body)?;
     let (ops, id) = (state.ops.clone(), path.into_inner());
-    let (rec, _) = blocking(move || Ok(ops.stop_remove_brick(id, sel.bricks.as_deref())?)).await?;
+    let asked = scheduler::Asked::stop(&crate::conventions::requester_of(&http));
+    let (rec, _) =
+        blocking(move || Ok(ops.stop_remove_brick(id, sel.bricks.as_deref(), &asked)?)).await?;
     Ok(HttpResponse::Ok().json(RemoveBrickStatusDto::from(&rec)))
 }
 
@@ -148,6 +150,8 @@ pub async fn commit_remove_bricks(
 ) -> Result<HttpResponse, ApiError> {
     let sel: RemoveBricksSelection = optional_json(&http, &body)?;
     let (ops, id) = (state.ops.clone(), path.into_inner());
-    let rec = blocking(move || Ok(ops.commit_remove_brick(id, sel.bricks.as_deref())?)).await?;
+    let asked = scheduler::Asked::commit(&crate::conventions::requester_of(&http));
+    let rec =
+        blocking(move || Ok(ops.commit_remove_brick(id, sel.bricks.as_deref(), &asked)?)).await?;
     Ok(HttpResponse::Ok().json(JobDto::from(&rec)))
 }

@@ -1,6 +1,7 @@
 //! Starting and stopping tasks on behalf of the API.
 
 use crate::inventory::to_volume;
+use crate::journal::{self, Asked};
 use crate::poll::claim;
 use crate::registry::{Registry, Wake};
 use crate::{reconcile, Clock, ClusterContext, OpError};
@@ -8,7 +9,7 @@ use domain::{
     DomainError, Job, JobOrigin, JobStatus, TaskKind, TaskParams, TaskStatus, Volume, VolumeName,
 };
 use gluster::{DriverError, GlusterTask, RebalanceOptions, Refusal, TaskReport};
-use persistence::repo::{jobs, volumes};
+use persistence::repo::{jobs, timeline, volumes};
 use persistence::{JobRecord, PersistenceError, Store};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -203,13 +204,16 @@ impl Operations {
             self.clock.now(),
         );
         requester.stamp(&mut job);
+        let sizing = journal::size_at_start(&cluster, &volume, &job);
         self.insert_pending(&volume, &job)?;
+        self.keep_sizing(job.id, sizing);
 
         match cluster.driver.rebalance_start(&name, options) {
             Ok(task_id) => {
                 let rec = self.store.write(|c| {
                     let mut rec = jobs::get_for_update(c, job.id)?
                         .ok_or(PersistenceError::NotFound("job"))?;
+                    timeline::append(c, &journal::accepted(job.id, self.clock.now(), task_id))?;
                     if rec.job.status != JobStatus::Pending {
                         // The poller found the task during the (long) start and has followed
                         // it since: what it recorded is newer than "just started".
@@ -242,16 +246,30 @@ impl Operations {
     /// Stops the rebalance of a volume: runs `rebalance … stop` and records the counters of the
     /// reply on the job, which ends `stopped`. Returns the job (if one tracks the task) and
     /// gluster's reply.
+    /// `asked` says who asked, and how (a stop or a job's cancel), for the job's timeline.
     pub fn stop_rebalance(
         &self,
         volume_id: Uuid,
+        asked: &Asked,
     ) -> Result<(Option<JobRecord>, TaskReport), OpError> {
         let (volume, cluster) = self.volume(volume_id)?;
         let name = VolumeName::parse(&volume.name)?;
-        let report = cluster
-            .driver
-            .rebalance_stop(&name)
-            .map_err(OpError::from_driver_as_conflict)?;
+        let report = match cluster.driver.rebalance_stop(&name) {
+            Ok(r) => r,
+            Err(e) => {
+                let words = e.to_string();
+                if let Ok(Some(active)) = self.store.read(|c| jobs::active_for_volume(c, volume_id))
+                {
+                    if active.job.kind == TaskKind::Rebalance {
+                        journal::note(
+                            &self.store,
+                            &journal::refused(asked, active.job.id, self.clock.now(), &words),
+                        );
+                    }
+                }
+                return Err(OpError::from_driver_as_conflict(e));
+            }
+        };
         let now = self.clock.now();
         let rec = self.store.write(|c| {
             let by_task = match report.task_id {
@@ -293,6 +311,7 @@ impl Operations {
                 }
                 (None, None) => return Ok(None),
             };
+            timeline::append(c, &asked.entry(rec.job.id, now))?;
             // gluster accepts a stop of a task that already finished and reports it as it
             // ended; a task it actually stopped is reported stopped.
             let ended = if report.status.is_terminal() {
@@ -312,6 +331,16 @@ impl Operations {
         })?;
         self.waker.wake(cluster.id);
         Ok((rec, report))
+    }
+
+    /// Keeps how a job's task was sized at its start; a failure to write it leaves the sizing
+    /// to the poller.
+    pub(crate) fn keep_sizing(&self, job_id: Uuid, sizing: Option<domain::estimate::Sizing>) {
+        let Some(s) = sizing else { return };
+        let now = self.clock.now();
+        if let Err(e) = self.store.write(|c| jobs::set_sizing(c, job_id, &s, now)) {
+            log::warn!("job {job_id}: sizing not kept ({e}); the poller sizes it");
+        }
     }
 
     /// The newest job of `kind` on a volume, for the status endpoints.

@@ -2,13 +2,14 @@
 //! poller runs for auto-commit. Nothing is committed unless the data has left the bricks.
 
 use crate::inventory::to_volume;
+use crate::journal::{self, Asked};
 use crate::{reconcile, Clock, ClusterContext, OpError, Operations};
 use domain::{
     commit_blocker, BrickName, DomainError, Job, JobOrigin, JobStatus, RemovalMode, RemovalRequest,
     StepKind, StepStatus, TaskKind, TaskParams, TaskStatus, Volume, VolumeName,
 };
 use gluster::{DriverError, Refusal, TaskReport};
-use persistence::repo::{jobs, volumes};
+use persistence::repo::{jobs, timeline, volumes};
 use persistence::{JobRecord, PersistenceError, Store};
 use uuid::Uuid;
 
@@ -191,7 +192,12 @@ impl Operations {
             self.now(),
         );
         requester.stamp(&mut job);
+        let sizing = match plan.mode {
+            RemovalMode::Migrate => journal::size_at_start(&cluster, &volume, &job),
+            RemovalMode::Force => None,
+        };
         self.insert_pending(&volume, &job)?;
+        self.keep_sizing(job.id, sizing);
         let answer = match plan.mode {
             RemovalMode::Migrate => cluster.driver.remove_brick_start(&name, &bricks),
             RemovalMode::Force => {
@@ -208,6 +214,7 @@ impl Operations {
                 let rec = self.store().write(|c| {
                     let mut rec = jobs::get_for_update(c, job.id)?
                         .ok_or(PersistenceError::NotFound("job"))?;
+                    timeline::append(c, &journal::accepted(job.id, now, task_id))?;
                     match plan.mode {
                         // The poller found the task during the start and has followed it since.
                         RemovalMode::Migrate if rec.job.status != JobStatus::Pending => {
@@ -275,10 +282,12 @@ impl Operations {
     }
 
     /// Stops the migration; the bricks stay in the volume and the job ends `stopped`.
+    /// `asked` says who asked, and how (a stop or a job's cancel), for the job's timeline.
     pub fn stop_remove_brick(
         &self,
         volume_id: Uuid,
         bricks: Option<&[String]>,
+        asked: &Asked,
     ) -> Result<(JobRecord, TaskReport), OpError> {
         let (volume, cluster, rec) = self.removal_job(volume_id)?;
         self.same_bricks(&volume, &rec, bricks)?;
@@ -297,13 +306,23 @@ impl Operations {
                     status: rec.job.task_status.unwrap_or(TaskStatus::Failed),
                 }
             }
-            Err(e) => return Err(OpError::from_driver_as_conflict(e)),
+            Err(e) => {
+                let words = e.to_string();
+                journal::note(
+                    self.store(),
+                    &journal::refused(asked, rec.job.id, self.now(), &words),
+                );
+                return Err(OpError::from_driver_as_conflict(e));
+            }
         };
         let now = self.now();
         let id = rec.job.id;
         // Apply to the job as it is now: the poller may have ended or released it meanwhile.
         let rec = self.store().write(|c| {
             let mut rec = jobs::get_for_update(c, id)?.ok_or(PersistenceError::NotFound("job"))?;
+            if !rec.job.status.is_terminal() || rec.job.tracking.needs_stop {
+                timeline::append(c, &asked.entry(id, now))?;
+            }
             if rec.job.tracking.needs_stop {
                 // A failed removal gluster held: it stays failed, and the volume is free again.
                 rec.job.tracking.needs_stop = false;
@@ -329,23 +348,37 @@ impl Operations {
     }
 
     /// Commits a completed migration; refused unless every node completed with no failures.
+    /// `asked` says who asked, for the job's timeline.
     pub fn commit_remove_brick(
         &self,
         volume_id: Uuid,
         bricks: Option<&[String]>,
+        asked: &Asked,
     ) -> Result<JobRecord, OpError> {
         let (volume, cluster, mut rec) = self.removal_job(volume_id)?;
         self.same_bricks(&volume, &rec, bricks)?;
-        if rec.job.status != JobStatus::AwaitingCommit {
-            return Err(OpError::CommitRefused(format!(
+        let now = self.now();
+        let refusal = if rec.job.status != JobStatus::AwaitingCommit {
+            Some(format!(
                 "migration off the bricks is not complete (job {} is {})",
                 rec.job.id, rec.job.status
-            )));
-        }
-        if let Some(why) = commit_blocker(rec.job.task_status, &rec.nodes) {
+            ))
+        } else {
+            commit_blocker(rec.job.task_status, &rec.nodes)
+        };
+        if let Some(why) = refusal {
+            journal::note(
+                self.store(),
+                &journal::refused(asked, rec.job.id, now, &why),
+            );
             return Err(OpError::CommitRefused(why));
         }
-        commit(self.store(), &cluster, &mut rec, self.clock())?;
+        journal::note(self.store(), &[asked.entry(rec.job.id, now)]);
+        if let Err(e) = commit(self.store(), &cluster, &mut rec, self.clock()) {
+            let refused = journal::refused(asked, rec.job.id, self.now(), &e.to_string());
+            journal::note(self.store(), &refused[1..]);
+            return Err(e);
+        }
         self.wake(cluster.id);
         Ok(rec)
     }

@@ -28,6 +28,13 @@ pub struct PollSettings {
     /// How long a task gluster reports in progress may show no movement (no counter, no run
     /// time) before its job is marked stalled.
     pub stall_after: Duration,
+    /// The window of recent samples a node's rate is measured over (the time left follows a
+    /// change of pace within it).
+    pub progress_window: Duration,
+    /// How long the samples in the window must span before a rate and a time left are given.
+    pub progress_min_span: Duration,
+    /// Most polls of samples kept per job; older ones are thinned to stay within it.
+    pub history_polls: usize,
 }
 
 impl Default for PollSettings {
@@ -42,6 +49,20 @@ impl Default for PollSettings {
             vanish_grace: Duration::from_secs(600),
             job_retention: Duration::from_secs(30 * 24 * 3600),
             stall_after: Duration::from_secs(15 * 60),
+            progress_window: Duration::from_secs(300),
+            progress_min_span: Duration::from_secs(10),
+            history_polls: 300,
+        }
+    }
+}
+
+impl PollSettings {
+    /// The estimator's thresholds.
+    pub fn estimate_rules(&self) -> domain::estimate::EstimateRules {
+        domain::estimate::EstimateRules {
+            window: self.progress_window,
+            min_span: self.progress_min_span,
+            stall_after: self.stall_after,
         }
     }
 }

@@ -3,13 +3,17 @@
 //! ended elsewhere), asks the verdict, and writes what it decided onto the job as it is now.
 
 use super::cycle::{still_active, ClusterPoller, Followed};
+use super::progress::{self, Measured};
 use super::verdict::{self, Answer, Rules, Seen, Update, Verdict};
 use crate::inventory::{name_nodes, to_volume};
 use crate::{reconcile, removal, PollError};
 use chrono::{DateTime, Utc};
+use domain::estimate::work;
+use domain::timeline::actors;
 use domain::{BrickName, JobStatus, TaskKind, Volume, VolumeName};
+use domain::{TimelineEntry, TimelineKind};
 use gluster::DriverError;
-use persistence::repo::{jobs, volumes};
+use persistence::repo::{jobs, timeline, volumes};
 use persistence::{DbConnection, JobRecord, PersistenceError};
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -37,11 +41,17 @@ impl ClusterPoller {
         } else {
             self.silent_peers(&rec, volume, &expected)?
         };
+        let (measured, new_sizing) = self.measure(&rec, volume, &answer)?;
         // Decide on the job as it is now: the API may have stopped or committed it while this
         // cycle was asking gluster, and an ended job never changes again. The status call may
         // have taken long: make sure no other replica polls the cluster meanwhile.
         self.keep_lease()?;
         let rules = Rules::from(&self.settings);
+        let ctx = Context {
+            measured: &measured,
+            settings: &self.settings,
+            now,
+        };
         let decided = self.store.write(|c| {
             let Some(mut fresh) = still_active(c, rec.job.id)? else {
                 return Ok(None);
@@ -52,8 +62,13 @@ impl ClusterPoller {
                 silent: &silent,
                 now,
             };
-            let v = verdict::decide(&fresh.job, &fresh.nodes, &[], seen, rules);
-            let changed = write_verdict(c, &mut fresh, &v, now)?;
+            let v = verdict::decide(&fresh.job, &fresh.nodes, &fresh.estimates, seen, rules);
+            if new_sizing {
+                if let Some(s) = &measured.sizing {
+                    jobs::set_sizing(c, fresh.job.id, s, now)?;
+                }
+            }
+            let changed = write_verdict(c, &mut fresh, &v, &ctx)?;
             Ok(Some((fresh, v, changed)))
         })?;
         let Some((rec, v, changed)) = decided else {
@@ -71,6 +86,60 @@ impl ClusterPoller {
             }
             _ => Ok((changed, Some(rec.job.status))),
         }
+    }
+
+    /// What the progress of a followed job needs besides the status report: how its task was
+    /// sized (read, or sized now from the bricks' usage if it never was: then the flag is set
+    /// to keep it), and for a running removal how much is still on the bricks being removed.
+    /// Usage that gluster does not give only leaves the figures unknown.
+    fn measure(
+        &self,
+        rec: &JobRecord,
+        volume: Option<&Volume>,
+        answer: &Answer,
+    ) -> Result<(Measured, bool), PollError> {
+        let (Some(volume), Answer::Report(report)) = (volume, answer) else {
+            return Ok((Measured::default(), false));
+        };
+        if !rec.job.status.is_active() {
+            return Ok((Measured::default(), false));
+        }
+        let id = rec.job.id;
+        let mut sizing = self.store.read(|c| jobs::sizing(c, id))?;
+        let needs_sizing = sizing.is_none();
+        let removing = rec.job.kind == TaskKind::RemoveBrick && report.status.is_running();
+        let usage = if needs_sizing || removing {
+            match volume_name(rec).map(|n| self.cluster.driver.volume_usage(&n)) {
+                Ok(Ok(u)) => Some(u),
+                Ok(Err(e)) => {
+                    log::debug!("job {id}: brick usage not read: {e}");
+                    None
+                }
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
+        let Some(usage) = usage else {
+            return Ok((
+                Measured {
+                    sizing,
+                    remaining: Default::default(),
+                },
+                false,
+            ));
+        };
+        if needs_sizing {
+            // Found running (or its start could not read the usage): what moved already is
+            // part of the work.
+            sizing = Some(work::size(&rec.job, volume, &usage, &report.nodes));
+        }
+        let remaining = if removing {
+            work::remaining_bytes(&rec.job, volume, &usage)
+        } else {
+            Default::default()
+        };
+        Ok((Measured { sizing, remaining }, needs_sizing))
     }
 
     /// One status call for a followed task, its per-node rows named by peer host name.
@@ -181,14 +250,24 @@ impl ClusterPoller {
     fn auto_commit(&self, mut rec: JobRecord) -> Result<JobStatus, PollError> {
         self.keep_lease()?;
         log::info!("job {}: migration complete, committing", rec.job.id);
+        let id = rec.job.id;
+        let entry = |kind| TimelineEntry::new(id, self.clock.now(), kind).by(Some(actors::SERVICE));
         match removal::commit(&self.store, &self.cluster, &mut rec, self.clock.as_ref()) {
-            Ok(()) => Ok(rec.job.status),
+            Ok(()) => {
+                crate::journal::note(&self.store, &[entry(TimelineKind::AutoCommitted)]);
+                Ok(rec.job.status)
+            }
             Err(e) => {
                 let reason = format!("auto-commit failed: {e}");
                 log::warn!("job {}: {reason}", rec.job.id);
-                let id = rec.job.id;
                 self.store.write(|c| {
                     if let Some(mut fresh) = still_active(c, id)? {
+                        if fresh.job.reason.as_deref() != Some(reason.as_str()) {
+                            timeline::append(
+                                c,
+                                &entry(TimelineKind::Refused).saying(e.to_string()),
+                            )?;
+                        }
                         fresh.job.reason = Some(reason.clone());
                         jobs::update(c, &fresh.job)?;
                     }
@@ -200,32 +279,94 @@ impl ClusterPoller {
     }
 }
 
+/// What writing a verdict needs besides the verdict.
+struct Context<'a> {
+    measured: &'a Measured,
+    settings: &'a crate::PollSettings,
+    now: DateTime<Utc>,
+}
+
 /// Writes a verdict onto `rec` (re-read in this transaction); returns whether the job's
 /// record changed in a way its readers see.
 fn write_verdict(
     c: &mut DbConnection,
     rec: &mut JobRecord,
     v: &Verdict,
-    now: DateTime<Utc>,
+    ctx: &Context<'_>,
 ) -> Result<bool, PersistenceError> {
+    let now = ctx.now;
     match v {
         Verdict::Report(u) => {
             // gluster answered for it: whatever is written now is current, not stale.
             rec.job.stale_since = None;
+            let before = (rec.job.status, rec.job.reason.clone());
+            let progressed = match &u.nodes {
+                Some(nodes) => {
+                    let next = JobStatus::for_task(rec.job.kind, u.status);
+                    let status = if rec.job.status.can_become(next) {
+                        next
+                    } else {
+                        rec.job.status
+                    };
+                    let rules = ctx.settings.estimate_rules();
+                    let from = now - chrono::Duration::from_std(rules.window).unwrap_or_default();
+                    let history = jobs::samples_since(c, rec.job.id, from)?;
+                    Some(progress::after_report(
+                        rec,
+                        u,
+                        nodes,
+                        status,
+                        ctx.measured,
+                        &history,
+                        now,
+                        rules,
+                    ))
+                }
+                None => None,
+            };
+            let estimates_changed = progressed
+                .as_ref()
+                .is_some_and(|p| progress::changed(rec, p));
+            let nodes_change = u
+                .nodes
+                .as_deref()
+                .is_some_and(|n| n != rec.nodes.as_slice());
+            if let Some(p) = &progressed {
+                rec.job.progress = p.job.clone();
+                rec.estimates = p.nodes.clone();
+            }
             let mut changed = reconcile::apply(c, rec, u.status, u.nodes.as_deref(), now)?;
             let seen_change = rec.job.reason != u.reason
                 || rec.job.tracking.stalled_since != u.tracking.stalled_since
                 || rec.job.tracking.held_for != u.tracking.held_for
                 || rec.job.tracking.needs_stop != u.tracking.needs_stop;
+            let mut update = estimates_changed;
             if seen_change || rec.job.tracking != u.tracking {
                 rec.job.reason = u.reason.clone();
                 rec.job.tracking = u.tracking.clone();
                 if seen_change {
                     rec.job.updated_at = now;
                 }
+                update = true;
+            }
+            if estimates_changed && !nodes_change {
+                jobs::set_nodes(c, rec.job.id, &rec.nodes, &rec.estimates, now)?;
+            }
+            if update {
                 jobs::update(c, &rec.job)?;
             }
-            changed |= seen_change;
+            if let Some(p) = progressed {
+                if !p.samples.is_empty() {
+                    jobs::record_samples(c, rec.job.id, &p.samples, ctx.settings.history_polls)?;
+                }
+                for e in &p.timeline {
+                    timeline::append(c, e)?;
+                }
+            }
+            for e in report_entries(rec, before, u, now) {
+                timeline::append(c, &e)?;
+            }
+            changed |= seen_change || estimates_changed;
             Ok(changed)
         }
         Verdict::Missing(tracking) => {
@@ -252,6 +393,38 @@ fn write_verdict(
         }
         Verdict::EndedOutside | Verdict::Unchanged => Ok(false),
     }
+}
+
+/// What a report adds to the timeline besides the state change the store records: files
+/// that failed or were skipped, once the task's work ended; and why an auto-commit waits,
+/// whenever that changes. `before` is the job's state and reason before the report.
+fn report_entries(
+    rec: &JobRecord,
+    before: (JobStatus, Option<String>),
+    u: &Update,
+    now: DateTime<Utc>,
+) -> Vec<TimelineEntry> {
+    let job = &rec.job;
+    let entry = |kind| TimelineEntry::new(job.id, now, kind).by(Some(actors::SERVICE));
+    let mut out = Vec::new();
+    let work_ended = job.status != before.0
+        && (job.status.is_terminal() || job.status == JobStatus::AwaitingCommit);
+    if work_ended {
+        let failures: i64 = rec.nodes.iter().map(|n| n.failures).sum();
+        let skipped: i64 = rec.nodes.iter().map(|n| n.skipped).sum();
+        if failures > 0 || skipped > 0 {
+            out.push(entry(TimelineKind::Warning).saying(format!(
+                "{failures} files failed to migrate and {skipped} were skipped"
+            )));
+        }
+    }
+    let waiting = job.status == JobStatus::AwaitingCommit && job.params.auto_commit && !u.commit;
+    if waiting && job.reason != before.1 {
+        if let Some(why) = &job.reason {
+            out.push(entry(TimelineKind::AutoCommitWaiting).saying(why.clone()));
+        }
+    }
+    out
 }
 
 /// The job's volume name as a validated CLI argument.

@@ -10,6 +10,7 @@ pub mod bell;
 pub mod claim;
 pub mod cycle;
 mod follow;
+pub mod progress;
 pub mod reasons;
 pub mod runtime;
 pub mod verdict;

@@ -41,14 +41,25 @@ fn a_cycle_makes_one_status_call_per_active_task_never_one_per_volume() {
         .set_report("dist", Ok(report(task, TaskStatus::InProgress, 10)));
     w.clock.advance(2);
     let r = w.poller.run_cycle().unwrap();
+    // The first poll of a job not sized yet reads the bricks' usage once.
     assert_eq!(
         w.fake.take_calls(),
-        ["volume status all tasks", "volume rebalance dist status"]
+        [
+            "volume status all tasks",
+            "volume rebalance dist status",
+            "volume status dist detail"
+        ]
     );
     assert_eq!((r.followed, r.running), (1, 1));
     let rec = job(&w, id);
     assert_eq!(rec.nodes[0].files, 10);
     assert_eq!(rec.job.polled_at, Some(w.clock.now()));
+    w.clock.advance(2);
+    w.poller.run_cycle().unwrap();
+    assert_eq!(
+        w.fake.take_calls(),
+        ["volume status all tasks", "volume rebalance dist status"]
+    );
 }
 
 #[test]

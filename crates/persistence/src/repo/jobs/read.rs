@@ -103,6 +103,16 @@ pub fn get(conn: &mut DbConnection, job_id: Uuid) -> Result<Option<JobRecord>, P
     row.map(|r| load_record(conn, r)).transpose()
 }
 
+/// Whether a job exists (one primary-key probe).
+pub fn exists(conn: &mut DbConnection, job_id: Uuid) -> Result<bool, PersistenceError> {
+    let found: Option<String> = jobs::table
+        .find(job_id.to_string())
+        .select(jobs::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
 /// Like [`get`], for a read-modify-write inside [`crate::Store::write`]: on PostgreSQL the row
 /// is locked (`SELECT … FOR UPDATE`) until the transaction ends, so another replica's change
 /// cannot land between this read and the write. SQLite transactions already run one at a time.
