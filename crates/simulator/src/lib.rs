@@ -13,17 +13,23 @@
 //! it to see which service replica asked what).
 
 mod commands;
+mod contents;
 mod generate;
 mod inventory;
+mod pause;
+mod plan;
 mod progress;
 mod rebalance;
 mod remove_brick;
 mod report;
 mod slow_start;
 mod state;
+mod usage;
 mod xml;
 
-pub use state::{FrozenNode, PeerFault, SimState, SimTask, SimVolume};
+pub use pause::Pause;
+pub use plan::{Move, NodePlan};
+pub use state::{FrozenNode, PeerFault, SimBrick, SimState, SimTask, SimVolume};
 
 use std::io::Write;
 use std::path::PathBuf;
