@@ -133,10 +133,27 @@ impl Env {
         });
     }
 
-    /// Sets a knob of simulated node `n` (1-based): `up`, `fault`, `busy_calls`.
+    /// Sets a knob of simulated node `n` (1-based): `up`, `fault`, `busy_calls`,
+    /// `stuck_tasks`, `pause_secs`, `paused`.
     pub fn peer_knob(&self, n: usize, key: &str, value: impl Into<Value>) {
         let value = value.into();
         self.edit_sim(|s| s["peers"][n - 1][key] = value);
+    }
+
+    /// Pauses simulated node `n`'s rows of running tasks (counters and run time stand still,
+    /// gluster still says "in progress"): for `secs` seconds once (knob `pause_secs`), or with
+    /// `None` until [`Env::resume_node`] (knob `paused`). The pause begins at the simulator's
+    /// next command, or when a task starts on the node.
+    pub fn pause_node(&self, n: usize, secs: Option<f64>) {
+        match secs {
+            Some(secs) => self.peer_knob(n, "pause_secs", secs),
+            None => self.peer_knob(n, "paused", true),
+        }
+    }
+
+    /// Ends a pause begun by `pause_node(n, None)`: node `n` resumes where it was.
+    pub fn resume_node(&self, n: usize) {
+        self.peer_knob(n, "paused", false);
     }
 
     /// Stops the scheduler and builds the service anew on the same database and simulator, as

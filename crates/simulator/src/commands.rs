@@ -2,9 +2,11 @@
 //! dispatch to each command, and the replies several commands share.
 
 use crate::inventory::{find, heal_info, peer_list, volume_info, volume_info_missing};
+use crate::pause::apply_pauses;
 use crate::progress::freeze_stuck_nodes;
 use crate::report::status_tasks;
 use crate::state::{self, now_secs, PeerFault, SimState};
+use crate::usage::status_detail;
 use crate::xml::{self, Doc};
 use crate::{Reply, SimOptions};
 
@@ -112,9 +114,11 @@ pub fn execute(opts: &SimOptions, args: &[String]) -> Reply {
     }
     let before = st.clone();
     freeze_stuck_nodes(&mut st, now_secs());
+    apply_pauses(&mut st, now_secs());
     let mut reply = dispatch(&mut st, opts, &words);
-    // A task this command started freezes at once on a stuck node.
+    // A task this command started freezes (or pauses) at once on a stuck (or paused) node.
     freeze_stuck_nodes(&mut st, now_secs());
+    apply_pauses(&mut st, now_secs());
     if fault == Some(PeerFault::Truncated) {
         let cut = reply.stdout.len() / 2;
         let cut = (0..=cut)
@@ -190,6 +194,8 @@ pub(crate) fn dispatch(st: &mut SimState, opts: &SimOptions, w: &[&str]) -> Repl
             },
         },
         ["volume", "status", "all", "tasks"] => ok(status_tasks(st, None)),
+        ["volume", "status", "all", "detail"] => status_detail(st, None, now_secs()),
+        ["volume", "status", name, "detail"] => status_detail(st, Some(name), now_secs()),
         ["volume", "status", name, "tasks"] => match find(st, name) {
             None => refused_op("volStatus", &format!("Volume {name} does not exist"), 0),
             Some(v) if v.status_str != "Started" => {

@@ -17,10 +17,12 @@ impl SimState {
             let name = format!("bench{:04}", i + 1);
             let mut v = template.clone();
             v.id = uuid::Uuid::new_v4();
+            // Unequal bricks, so that a rebalance moves files.
             v.bricks = (0..2)
-                .map(|b| SimBrick {
-                    peer: (i + b) % peers,
-                    path: format!("/bricks/{name}/b{}", b + 1),
+                .map(|b| {
+                    let path = format!("/bricks/{name}/b{}", b + 1);
+                    let files = 900 - 500 * b as i64;
+                    SimBrick::with_contents((i + b) % peers, &path, files, 40, 512, "xfs")
                 })
                 .collect();
             v.name = name;

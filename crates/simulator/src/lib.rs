@@ -11,19 +11,36 @@
 //! `localhost`), `--task-secs S` (how long a new task runs, default 30), `--call-log FILE`
 //! (append one line per command: time, the caller's pid, the node, the arguments — tests use
 //! it to see which service replica asked what).
+//!
+//! The model: every brick sits on its own filesystem (`/dev/mapper/sim-VOL-bN`, 100 GiB,
+//! xfs or ext4, block size 4096) holding files, directories and data (`contents.rs` gives
+//! the used bytes and inodes; `volume status VOL|all detail` reports them, `usage.rs`). At a
+//! task's start each node gets a plan from the bricks' contents (`plan.rs`): what it scans
+//! (`lookups`: the files of its bricks, the nodes of a replica set splitting the set's),
+//! what it moves (a rebalance: the files above the sets' average; a remove-brick: every file
+//! of the removed sets), and how long that takes at its constant rate (speeds 1, 0.85, 0.7 by
+//! peer; the slowest node ends at `--task-secs`). Counters and brick figures follow the plan
+//! with the node's run time; a stop or a commit writes the moves into the bricks. Knobs
+//! `stuck_tasks` (`progress.rs`) and `pause_secs`/`paused` (`pause.rs`) hold a node still.
 
 mod commands;
+mod contents;
 mod generate;
 mod inventory;
+mod pause;
+mod plan;
 mod progress;
 mod rebalance;
 mod remove_brick;
 mod report;
 mod slow_start;
 mod state;
+mod usage;
 mod xml;
 
-pub use state::{FrozenNode, PeerFault, SimState, SimTask, SimVolume};
+pub use pause::Pause;
+pub use plan::{Move, NodePlan};
+pub use state::{FrozenNode, PeerFault, SimBrick, SimState, SimTask, SimVolume};
 
 use std::io::Write;
 use std::path::PathBuf;

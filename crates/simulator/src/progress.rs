@@ -1,10 +1,10 @@
-//! How a task progresses on each node with wall time, and the knobs that make a node fail
-//! (`bricks_down`) or hang (`stuck_tasks`).
+//! How a task progresses on each node with wall time (each node works through its plan, see
+//! `plan.rs`), and the knobs that make a node fail (`bricks_down`) or hang (`stuck_tasks`);
+//! pauses (knobs `pause_secs`, `paused`) are in `pause.rs`.
 
+use crate::pause::{active_secs, end_after_pauses};
+use crate::plan::{Move, NodePlan};
 use crate::state::{FrozenNode, SimState, SimTask, SimVolume};
-
-/// Bytes per simulated file.
-const FILE_SIZE: i64 = 65_536;
 
 /// How long after its start a task that meets a dead brick fails (at most; a task shorter than
 /// twice this fails halfway).
@@ -19,6 +19,8 @@ pub(crate) struct NodeView {
     pub(crate) failures: i64,
     pub(crate) skipped: i64,
     pub(crate) runtime: f64,
+    /// How much of its plan it has done (0 to 1).
+    pub(crate) done: f64,
 }
 
 /// When a task started now on `v` with `duration` fails: `None` unless a brick of the volume
@@ -27,15 +29,29 @@ pub(crate) fn fails_at(v: &SimVolume, now: f64, duration: f64) -> Option<f64> {
     (!v.bricks_down.is_empty()).then(|| now + FAIL_AFTER_SECS.min(duration / 2.0))
 }
 
-/// Node `peer` (the `k`-th node of the task) at `now`.
-pub(crate) fn node_view(t: &SimTask, k: usize, peer: usize, now: f64) -> NodeView {
-    let n = t.nodes.len().max(1);
-    // Nodes finish one after the other; the last one at the task's full duration.
-    let share = if n == 1 {
-        1.0
+/// The plan of node `peer` in `t`, if it has one.
+pub(crate) fn plan_of(t: &SimTask, peer: usize) -> Option<&NodePlan> {
+    t.plan.iter().find(|p| p.peer == peer)
+}
+
+/// The files moved (and their bytes) once `done` of move `m` is done.
+pub(crate) fn moved(m: &Move, done: f64) -> (i64, i64) {
+    let files = ((m.files as f64 * done) as i64).clamp(0, m.files);
+    let bytes = if files == m.files {
+        m.bytes
+    } else if m.files > 0 {
+        (i128::from(files) * i128::from(m.bytes) / i128::from(m.files)) as i64
     } else {
-        0.7 + 0.3 * k as f64 / (n - 1) as f64
+        0
     };
+    (files, bytes)
+}
+
+/// Node `peer` of task `t` at `now`.
+pub(crate) fn node_view(t: &SimTask, peer: usize, now: f64) -> NodeView {
+    let plan = plan_of(t, peer);
+    // A node works through its plan at its own constant rate; pauses push its end later.
+    let secs = plan.map_or(t.duration, |p| p.secs).max(0.0);
     let (running, stopped, done, failed) = if t.fix_layout {
         (5, 6, 7, 8)
     } else {
@@ -45,7 +61,7 @@ pub(crate) fn node_view(t: &SimTask, k: usize, peer: usize, now: f64) -> NodeVie
     // completes). A stop before that end stops it; a freeze before it leaves it "in progress".
     let finish = t
         .fails_at
-        .unwrap_or(t.started_at + t.duration * share)
+        .unwrap_or_else(|| end_after_pauses(t, peer, secs))
         .max(t.started_at);
     let frozen = t.frozen.iter().find(|f| f.peer == peer).map(|f| f.at);
     let stuck = frozen.is_some_and(|z| z < finish);
@@ -60,7 +76,7 @@ pub(crate) fn node_view(t: &SimTask, k: usize, peer: usize, now: f64) -> NodeVie
         .into_iter()
         .flatten()
         .fold(f64::INFINITY, f64::min);
-    let runtime = (until - t.started_at).max(0.0);
+    let runtime = active_secs(t, peer, until);
     if t.fails_at.is_some() {
         // The process meets the dead brick before it migrates anything.
         return NodeView {
@@ -71,29 +87,31 @@ pub(crate) fn node_view(t: &SimTask, k: usize, peer: usize, now: f64) -> NodeVie
             failures: i64::from(status == failed),
             skipped: 0,
             runtime,
+            done: 0.0,
         };
     }
-    let end = t.started_at + t.duration * share;
-    let frac = ((until - t.started_at) / (end - t.started_at)).clamp(0.0, 1.0);
-    let total_files = 120 + 40 * peer as i64;
-    let scanned_total = total_files * 3;
-    let files = if t.fix_layout {
-        0
+    let frac = if secs > 0.0 {
+        (runtime / secs).clamp(0.0, 1.0)
     } else {
-        (total_files as f64 * frac) as i64
+        1.0
     };
+    let frac = if status == done { 1.0 } else { frac };
+    let (mut files, mut size) = (0, 0);
+    for m in plan.iter().flat_map(|p| &p.moves) {
+        let (f, b) = moved(m, frac);
+        files += f;
+        size += b;
+    }
+    let scaled = |n: i64| ((n as f64 * frac) as i64).clamp(0, n);
     NodeView {
         status,
         files,
-        size: files * FILE_SIZE,
-        lookups: (scanned_total as f64 * frac) as i64,
+        size,
+        lookups: scaled(plan.map_or(0, |p| p.lookups)),
         failures: if status == done { t.failures } else { 0 },
-        skipped: if t.fix_layout {
-            0
-        } else {
-            (peer as f64 * frac) as i64
-        },
+        skipped: scaled(plan.map_or(0, |p| p.skipped)),
         runtime,
+        done: frac,
     }
 }
 
@@ -132,8 +150,7 @@ pub(crate) fn task_status_code(t: &SimTask, now: f64) -> i64 {
     let codes: Vec<i64> = t
         .nodes
         .iter()
-        .enumerate()
-        .map(|(k, p)| node_view(t, k, *p, now).status)
+        .map(|p| node_view(t, *p, now).status)
         .collect();
     aggregate(&codes)
 }
@@ -155,13 +172,12 @@ pub(crate) fn freeze_stuck_nodes(st: &mut SimState, now: f64) {
             let newly: Vec<usize> = t
                 .nodes
                 .iter()
-                .enumerate()
-                .filter(|(k, peer)| {
+                .filter(|peer| {
                     stuck.contains(peer)
                         && !t.frozen.iter().any(|f| f.peer == **peer)
-                        && matches!(node_view(t, *k, **peer, now).status, 1 | 5)
+                        && matches!(node_view(t, **peer, now).status, 1 | 5)
                 })
-                .map(|(_, peer)| *peer)
+                .copied()
                 .collect();
             t.frozen
                 .extend(newly.into_iter().map(|peer| FrozenNode { peer, at: now }));
@@ -188,6 +204,9 @@ mod tests {
             failures: 0,
             fails_at: None,
             frozen: Vec::new(),
+            plan: Vec::new(),
+            pauses: Vec::new(),
+            settled: false,
         }
     }
 
@@ -195,9 +214,9 @@ mod tests {
     fn a_doomed_task_runs_with_zero_counters_then_fails_with_one_failure() {
         let mut t = task(vec![0, 1]);
         t.fails_at = Some(101.0);
-        let early = node_view(&t, 0, 0, 100.5);
+        let early = node_view(&t, 0, 100.5);
         assert_eq!((early.status, early.files, early.failures), (1, 0, 0));
-        let late = node_view(&t, 1, 1, 500.0);
+        let late = node_view(&t, 1, 500.0);
         assert_eq!(
             (late.status, late.files, late.lookups, late.failures),
             (4, 0, 0, 1)
@@ -214,17 +233,17 @@ mod tests {
         let mut t = task(vec![0]);
         t.fails_at = Some(101.0);
         t.stopped_at = Some(102.0);
-        assert_eq!(node_view(&t, 0, 0, 103.0).status, 4);
+        assert_eq!(node_view(&t, 0, 103.0).status, 4);
         t.stopped_at = Some(100.5);
-        assert_eq!(node_view(&t, 0, 0, 103.0).status, 2);
+        assert_eq!(node_view(&t, 0, 103.0).status, 2);
     }
 
     #[test]
     fn a_frozen_row_stays_in_progress_with_its_counters_forever() {
         let mut t = task(vec![0, 2]);
         t.frozen.push(FrozenNode { peer: 2, at: 104.0 });
-        let at_freeze = node_view(&t, 1, 2, 104.0);
-        let much_later = node_view(&t, 1, 2, 10_000.0);
+        let at_freeze = node_view(&t, 2, 104.0);
+        let much_later = node_view(&t, 2, 10_000.0);
         assert_eq!(much_later.status, 1);
         assert_eq!(
             (much_later.files, much_later.lookups),
@@ -232,11 +251,11 @@ mod tests {
         );
         assert!((much_later.runtime - 4.0).abs() < 1e-9);
         // The other node completes; the task as a whole stays in progress.
-        assert_eq!(node_view(&t, 0, 0, 10_000.0).status, 3);
+        assert_eq!(node_view(&t, 0, 10_000.0).status, 3);
         assert_eq!(task_status_code(&t, 10_000.0), 1);
         // A stop still stops it.
         t.stopped_at = Some(200.0);
-        assert_eq!(node_view(&t, 1, 2, 10_000.0).status, 2);
+        assert_eq!(node_view(&t, 2, 10_000.0).status, 2);
     }
 
     #[test]

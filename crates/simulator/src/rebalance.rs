@@ -5,6 +5,7 @@ use crate::commands::{ok, refused_op, start_refused, usage};
 use crate::progress::{fails_at, task_status_code};
 use crate::report::task_report;
 use crate::state::{now_secs, SimState, SimTask};
+use crate::usage::settle_rebalance;
 use crate::xml::Doc;
 use crate::{Reply, SimOptions};
 use uuid::Uuid;
@@ -64,17 +65,26 @@ pub(crate) fn execute(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[
                     return start_refused(&format!("Rebalance on {name} is already started"), op);
                 }
             }
+            let fix_layout = rest[0] == "fix-layout";
+            // The previous rebalance's moves become the bricks' contents, which the new
+            // one's plan starts from.
+            settle_rebalance(&mut st.volumes[idx], now);
+            let v = &st.volumes[idx];
+            let nodes = v.brick_peers();
             let task = SimTask {
                 failures: 0,
                 id: Uuid::new_v4(),
-                fix_layout: rest[0] == "fix-layout",
+                fix_layout,
                 started_at: now,
                 duration: opts.task_secs,
                 stopped_at: None,
-                nodes: v.brick_peers(),
+                plan: crate::plan::rebalance(v, &nodes, fix_layout, opts.task_secs),
+                nodes,
                 bricks: Vec::new(),
                 fails_at: fails_at(v, now, opts.task_secs),
                 frozen: Vec::new(),
+                pauses: Vec::new(),
+                settled: false,
             };
             let mut d = Doc::cli_output(0, 0, "");
             d.open("volRebalance");

@@ -5,6 +5,7 @@ use crate::commands::{ok, usage, EG_INTRNL};
 use crate::progress::{fails_at, task_status_code};
 use crate::report::task_report;
 use crate::state::{now_secs, SimState, SimTask};
+use crate::usage::{settle, settle_rebalance};
 use crate::xml::Doc;
 use crate::{Reply, SimOptions};
 use std::collections::BTreeSet;
@@ -78,6 +79,7 @@ pub fn execute(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) 
             }
             if *action == "force" {
                 let v = &mut st.volumes[idx];
+                settle_rebalance(v, now);
                 let mut i = 0;
                 v.bricks.retain(|_| {
                     let keep = !positions.contains(&i);
@@ -92,10 +94,18 @@ pub fn execute(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) 
             if let Some(r) = dead_brick(st, idx, opts.node, bricks) {
                 return r;
             }
+            // A previous rebalance's moves become the bricks' contents the removal starts from.
+            settle_rebalance(&mut st.volumes[idx], now);
             let v = &st.volumes[idx];
             let mut nodes: Vec<usize> = positions.iter().map(|p| v.bricks[*p].peer).collect();
             nodes.sort_unstable();
             nodes.dedup();
+            let paths: Vec<String> = positions
+                .iter()
+                .map(|p| v.bricks[*p].path.clone())
+                .collect();
+            let plan =
+                crate::plan::remove_brick(v, &paths, &nodes, v.migration_failures, opts.task_secs);
             let task = SimTask {
                 id: Uuid::new_v4(),
                 fix_layout: false,
@@ -107,6 +117,9 @@ pub fn execute(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) 
                 failures: v.migration_failures,
                 fails_at: fails_at(v, now, opts.task_secs),
                 frozen: Vec::new(),
+                plan,
+                pauses: Vec::new(),
+                settled: false,
             };
             let id = task.id;
             st.volumes[idx].remove_brick = Some(task);
@@ -122,8 +135,11 @@ pub fn execute(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) 
                     let mut stopped = task.clone();
                     stopped.stopped_at = Some(now);
                     let reply = task_report(st, opts.node, &stopped, "volRemoveBrick", None);
-                    // gluster forgets a stopped remove-brick; the bricks stay.
-                    st.volumes[idx].remove_brick = None;
+                    // gluster forgets a stopped remove-brick; the bricks stay, and the files
+                    // it moved stay moved.
+                    let v = &mut st.volumes[idx];
+                    settle(v, &mut stopped, now);
+                    v.remove_brick = None;
                     ok(reply)
                 }
                 _ => {
@@ -155,6 +171,9 @@ pub fn execute(st: &mut SimState, opts: &SimOptions, name: &str, rest: &[&str]) 
                         .filter_map(|b| names.iter().position(|n| n == b))
                         .collect();
                     let v = &mut st.volumes[idx];
+                    // The remaining bricks keep the files moved onto them.
+                    let mut task = task;
+                    settle(v, &mut task, now);
                     let mut i = 0;
                     v.bricks.retain(|_| {
                         let keep = !gone.contains(&i);

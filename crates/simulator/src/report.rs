@@ -88,16 +88,15 @@ pub(crate) fn task_report(
     // gluster lists the other nodes first and the answering node (`localhost`) last. Like
     // GlusterFS 10.3 it leaves out a node whose glusterd is down (its process runs on) and
     // aggregates the rest; `nodeCount` still counts every peer.
-    let mut order: Vec<(usize, usize)> = t
+    let mut order: Vec<usize> = t
         .nodes
         .iter()
         .copied()
-        .enumerate()
-        .filter(|(_, peer)| st.peers.get(*peer).is_some_and(|p| p.up))
+        .filter(|peer| st.peers.get(*peer).is_some_and(|p| p.up))
         .collect();
-    order.sort_by_key(|(_, peer)| *peer == local);
-    for (k, peer) in order.iter().map(|(k, p)| (*k, p)) {
-        let n = node_view(t, k, *peer, now);
+    order.sort_by_key(|peer| *peer == local);
+    for peer in &order {
+        let n = node_view(t, *peer, now);
         d.open("node");
         d.leaf("nodeName", &peer_name(st, local, *peer));
         d.leaf(

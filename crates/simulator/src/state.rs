@@ -39,6 +39,17 @@ pub struct SimPeer {
     /// tasks started after it is cleared run normally.
     #[serde(default)]
     pub stuck_tasks: bool,
+    /// Test knob: pause this node's rows of running tasks for this many seconds, once. The
+    /// pause begins when the simulator first sees the knob with a row of the node running
+    /// (at once for a task started by that very command), which consumes it (back to 0).
+    /// Meanwhile the row reports "in progress" with its counters and runtime still; then it
+    /// resumes where it was and ends later by the pause.
+    #[serde(default)]
+    pub pause_secs: f64,
+    /// Test knob: while true, this node's rows of running tasks are paused as with
+    /// `pause_secs`; the pause ends when the simulator first sees the knob cleared.
+    #[serde(default)]
+    pub paused: bool,
 }
 
 /// A misbehaving node, for resilience tests (`"fault": "hang"` in the state file).
@@ -57,13 +68,52 @@ fn yes() -> bool {
     true
 }
 
-/// A brick: the index of its peer and its path.
+/// A brick: the index of its peer, its path, and what its own filesystem holds when no task
+/// moves files (a task's moves so far are added on top, see `usage.rs`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SimBrick {
     /// Index into `peers`.
     pub peer: usize,
     /// Absolute path.
     pub path: String,
+    /// Regular files on the brick.
+    #[serde(default)]
+    pub files: i64,
+    /// Directories on the brick (gluster creates every directory on every brick).
+    #[serde(default)]
+    pub dirs: i64,
+    /// Bytes of file data.
+    #[serde(default)]
+    pub data_bytes: i64,
+    /// Size of the brick's filesystem, in bytes.
+    #[serde(default = "crate::contents::default_fs_size")]
+    pub size_total: i64,
+    /// Its filesystem type: `xfs` or `ext4`.
+    #[serde(default = "crate::contents::default_fs_name")]
+    pub fs_name: String,
+}
+
+impl SimBrick {
+    /// A brick of `peer` at `path` holding `files` files of `avg_kib` KiB on average and
+    /// `dirs` directories, on a 100 GiB filesystem of type `fs_name`.
+    pub fn with_contents(
+        peer: usize,
+        path: &str,
+        files: i64,
+        dirs: i64,
+        avg_kib: i64,
+        fs_name: &str,
+    ) -> SimBrick {
+        SimBrick {
+            peer,
+            path: path.to_owned(),
+            files,
+            dirs,
+            data_bytes: files * avg_kib * 1024,
+            size_total: crate::contents::default_fs_size(),
+            fs_name: fs_name.to_owned(),
+        }
+    }
 }
 
 /// A task (rebalance or remove-brick) and how it progresses.
@@ -94,6 +144,16 @@ pub struct SimTask {
     /// Nodes whose row froze "in progress" (knob `stuck_tasks`), and when.
     #[serde(default)]
     pub frozen: Vec<FrozenNode>,
+    /// What each node scans and migrates, and how long it runs (set at start from the
+    /// bricks' contents).
+    #[serde(default)]
+    pub plan: Vec<crate::plan::NodePlan>,
+    /// Pauses of nodes' rows (knobs `pause_secs`, `paused`).
+    #[serde(default)]
+    pub pauses: Vec<crate::pause::Pause>,
+    /// Its moves so far are written into the bricks' contents: they no longer count on top.
+    #[serde(default)]
+    pub settled: bool,
 }
 
 /// A node whose row of a task stays "in progress" with the counters it had at `at`.
@@ -200,11 +260,13 @@ impl Default for SimState {
                 fault: None,
                 busy_calls: 0,
                 stuck_tasks: false,
+                pause_secs: 0.0,
+                paused: false,
             })
             .collect();
-        let brick = |peer, path: &str| SimBrick {
-            peer,
-            path: path.to_owned(),
+        // Unequal bricks, so that a rebalance moves files off the fuller ones on every node.
+        let brick = |peer, path: &str, files, avg_kib| {
+            SimBrick::with_contents(peer, path, files, 60, avg_kib, "xfs")
         };
         let vol = |name: &str, type_str: &str, status: &str, replica, bricks| SimVolume {
             name: name.to_owned(),
@@ -231,10 +293,10 @@ impl Default for SimState {
                     "Started",
                     1,
                     vec![
-                        brick(0, "/bricks/dist/b1"),
-                        brick(1, "/bricks/dist/b2"),
-                        brick(2, "/bricks/dist/b3"),
-                        brick(0, "/bricks/dist/b4"),
+                        brick(0, "/bricks/dist/b1", 1600, 512),
+                        brick(1, "/bricks/dist/b2", 1400, 512),
+                        brick(2, "/bricks/dist/b3", 1200, 512),
+                        brick(0, "/bricks/dist/b4", 400, 512),
                     ],
                 ),
                 vol(
@@ -243,7 +305,11 @@ impl Default for SimState {
                     "Started",
                     3,
                     (0..6)
-                        .map(|i| brick(i % 3, &format!("/bricks/distrep/b{}", i + 1)))
+                        .map(|i| {
+                            let files = if i < 3 { 2000 } else { 1400 };
+                            let path = format!("/bricks/distrep/b{}", i + 1);
+                            SimBrick::with_contents(i % 3, &path, files, 120, 256, "ext4")
+                        })
                         .collect(),
                 ),
                 vol(
@@ -251,7 +317,7 @@ impl Default for SimState {
                     "Distribute",
                     "Started",
                     1,
-                    vec![brick(0, "/bricks/single/b1")],
+                    vec![brick(0, "/bricks/single/b1", 800, 1024)],
                 ),
                 vol(
                     "archive",
@@ -259,8 +325,8 @@ impl Default for SimState {
                     "Stopped",
                     1,
                     vec![
-                        brick(1, "/bricks/archive/b1"),
-                        brick(2, "/bricks/archive/b2"),
+                        brick(1, "/bricks/archive/b1", 3000, 2048),
+                        brick(2, "/bricks/archive/b2", 2500, 2048),
                     ],
                 ),
             ],

@@ -94,9 +94,10 @@ fn a_rebalance_progresses_with_wall_time_and_completes() {
     std::thread::sleep(Duration::from_millis(1100));
     let done = parse::rebalance_report(&sim(&o, "volume rebalance dist status").stdout).unwrap();
     assert_eq!(done.status, TaskStatus::Completed);
+    // dist's files are 512 KiB each (see usage.rs for the model).
     assert!(done.nodes.iter().all(|n| n.status == TaskStatus::Completed
         && n.files > 0
-        && n.size_bytes == n.files * 65536));
+        && n.size_bytes == n.files * 512 * 1024));
     assert!(done
         .nodes
         .iter()
