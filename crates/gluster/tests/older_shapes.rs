@@ -204,7 +204,10 @@ fn status_all_detail_of_3_8_has_sizes_but_no_inodes() {
     );
     for v in &vols {
         assert_eq!(
-            v.bricks.iter().map(|b| b.brick.as_str()).collect::<Vec<_>>(),
+            v.bricks
+                .iter()
+                .map(|b| b.brick.as_str())
+                .collect::<Vec<_>>(),
             (1..=4)
                 .map(|i| format!("node{i}.example.local:/mnt/gluster/{}", v.volume))
                 .collect::<Vec<_>>()
@@ -212,7 +215,10 @@ fn status_all_detail_of_3_8_has_sizes_but_no_inodes() {
         assert!(v.bricks.iter().all(|b| b.online));
         assert!(v.bricks.iter().all(|b| b.inodes_total.is_none()));
         assert!(v.bricks.iter().all(|b| b.used_inodes().is_none()));
-        assert!(v.bricks.iter().all(|b| b.fs_name.as_deref() == Some("ext4")));
+        assert!(v
+            .bricks
+            .iter()
+            .all(|b| b.fs_name.as_deref() == Some("ext4")));
     }
     let b = &vols[0].bricks[0];
     assert_eq!(
