@@ -12,8 +12,9 @@ pub struct BrickUsage {
     pub brick: String,
     /// The peer that hosts it.
     pub peer_id: Uuid,
-    /// Whether its brick process is online (`<status>1</status>`). An offline brick reports
-    /// no sizes; they are zero here.
+    /// Whether its brick process is online (`<status>1</status>`). GlusterFS 10.3 still reports
+    /// the sizes of a brick whose process is offline (its glusterd reads the filesystem, port
+    /// `N/A`, pid -1); sizes gluster leaves out are zero here.
     pub online: bool,
     /// Size of the brick's filesystem, in bytes.
     pub size_total: i64,

@@ -191,3 +191,43 @@ fn garbage_and_shape_errors_are_errors_not_panics() {
         Err(DriverError::Parse(ParseError::UnknownStatus(42)))
     ));
 }
+
+#[test]
+fn status_all_detail_of_3_8_has_sizes_but_no_inodes() {
+    let vols = gluster::volume_usage(&fixture(
+        "10x_volume_status_all_detail_VERBATIM_gluster_exporter.xml",
+    ))
+    .unwrap();
+    assert_eq!(
+        vols.iter().map(|v| v.volume.as_str()).collect::<Vec<_>>(),
+        ["gv_test", "gv_test2"]
+    );
+    for v in &vols {
+        assert_eq!(
+            v.bricks
+                .iter()
+                .map(|b| b.brick.as_str())
+                .collect::<Vec<_>>(),
+            (1..=4)
+                .map(|i| format!("node{i}.example.local:/mnt/gluster/{}", v.volume))
+                .collect::<Vec<_>>()
+        );
+        assert!(v.bricks.iter().all(|b| b.online));
+        assert!(v.bricks.iter().all(|b| b.inodes_total.is_none()));
+        assert!(v.bricks.iter().all(|b| b.used_inodes().is_none()));
+        assert!(v
+            .bricks
+            .iter()
+            .all(|b| b.fs_name.as_deref() == Some("ext4")));
+    }
+    let b = &vols[0].bricks[0];
+    assert_eq!(
+        b.peer_id.to_string(),
+        "a049c424-bd82-4436-abd4-ef3fc37c76ba"
+    );
+    assert_eq!((b.size_total, b.size_free), (20507914240, 19517558784));
+    assert_eq!(b.used_bytes(), 990355456);
+    assert_eq!(b.device.as_deref(), Some("/dev/loop0"));
+    assert_eq!(b.block_size, Some(4096));
+    assert_eq!(vols[1].bricks[3].size_free, 19517566976);
+}

@@ -31,6 +31,7 @@ fn all_parsers(input: &str) {
     let _ = parse::remove_brick_report(input);
     let _ = parse::remove_brick_done(input);
     let _ = parse::heal_info(input);
+    let _ = gluster::volume_usage(input);
 }
 
 proptest! {

@@ -80,7 +80,12 @@ const EXPECTED_10_3: &[(&str, Refusal)] = &[
     ("remove-brick-status-never-started.xml", Refusal::NotStarted),
     ("remove-brick-status-stopped.xml", Refusal::NotStarted),
     ("volume-info-nosuchvol.xml", Refusal::VolumeMissing),
+    ("volume-status-nosuchvol-detail.xml", Refusal::VolumeMissing),
     ("volume-status-nosuchvol-tasks.xml", Refusal::VolumeMissing),
+    (
+        "volume-status-stopped-detail.xml",
+        Refusal::VolumeNotStarted,
+    ),
     ("volume-status-stopped-tasks.xml", Refusal::VolumeNotStarted),
 ];
 
