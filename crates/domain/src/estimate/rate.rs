@@ -4,9 +4,8 @@
 
 use super::stall::Mark;
 use super::{work, EstimateRules, JobProgress, NodeEstimate, ProgressNote, ProgressSample, Sizing};
-use crate::{JobStatus, NodeProgress};
+use crate::{JobStatus, NodeProgress, TaskKind};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Percent shown for unfinished work, at most: 100 is for work gluster reports complete.
@@ -21,8 +20,8 @@ pub struct Inputs<'a> {
     pub sizing: &'a Sizing,
     /// The per-node rows gluster reported now.
     pub nodes: &'a [NodeProgress],
-    /// Removals: bytes still on each node's bricks being removed, when measured now.
-    pub remaining: &'a BTreeMap<Uuid, i64>,
+    /// The task's kind (what a node's work done counts).
+    pub kind: TaskKind,
     /// When each node last moved, and its stall.
     pub marks: &'a [Mark],
     /// Earlier samples of the job (any order; those outside the window are ignored).
@@ -91,9 +90,7 @@ fn node_rate(inp: &Inputs<'_>, peer: Uuid, done_now: i64) -> Option<f64> {
 /// One node's figures, and whether its work outran its sizing.
 fn node(inp: &Inputs<'_>, n: &NodeProgress) -> (NodeEstimate, bool) {
     let work = inp.sizing.nodes.iter().find(|w| w.peer_id == n.peer_id);
-    let done = work.map_or(0, |w| {
-        work::done(w, n, inp.remaining.get(&n.peer_id).copied())
-    });
+    let done = work.map_or(0, |_| work::done(inp.kind, n));
     let mark = inp.marks.iter().find(|m| m.peer_id == n.peer_id);
     let before = inp.previous_nodes.iter().find(|e| e.peer_id == n.peer_id);
     let total = work.map(|w| w.total);

@@ -116,7 +116,7 @@ impl Case {
             status: self.status,
             sizing: &self.sizing,
             nodes: &self.nodes,
-            remaining: &BTreeMap::new(),
+            kind: crate::TaskKind::Rebalance,
             marks: &self.marks,
             history: &self.history,
             previous: &self.previous,
@@ -306,7 +306,7 @@ fn notes_say_why_a_figure_is_missing() {
 
 #[test]
 fn percent_never_goes_back_while_running_and_is_100_only_at_the_end() {
-    let sized = sizing(Basis::Bytes, &[(N1, 1_000)]);
+    let sized = sizing(Basis::Files, &[(N1, 100)]);
     let mut c = Case::new(
         sized.clone(),
         vec![node(N1, 40, TaskStatus::InProgress)],

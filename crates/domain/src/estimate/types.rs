@@ -5,16 +5,15 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
 
-/// What a task's percent counts.
+/// What a task's percent counts. Files: a rebalance's files scanned against the files on
+/// the node's bricks at start, a removal's files moved (failed, skipped) against the files on
+/// the bricks being removed. (Bytes were tried and measured worse: docs/progress.md.)
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
-    /// Files scanned against the files on the node's bricks at start (rebalance).
+    /// Files.
     Files,
-    /// Bytes moved off the bricks being removed against the bytes they held at start
-    /// (remove-brick).
-    Bytes,
 }
 
 impl Basis {
@@ -22,7 +21,6 @@ impl Basis {
     pub fn as_str(self) -> &'static str {
         match self {
             Basis::Files => "files",
-            Basis::Bytes => "bytes",
         }
     }
 
@@ -30,7 +28,6 @@ impl Basis {
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "files" => Some(Basis::Files),
-            "bytes" => Some(Basis::Bytes),
             _ => None,
         }
     }
@@ -119,7 +116,7 @@ pub struct NodeWork {
     pub peer_id: Uuid,
     /// What `total` counts.
     pub basis: Basis,
-    /// The work, in `basis` units: files to scan, or bytes on the bricks being removed.
+    /// The work, in `basis` units: files to scan, or files to move off the bricks.
     pub total: i64,
 }
 

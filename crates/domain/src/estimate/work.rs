@@ -1,11 +1,18 @@
 //! How much work a task has: sized at its start from the bricks' usage
 //! (`volume status VOL detail`), and how much of it a node's counters say is done.
 //!
-//! - A **rebalance** scans every file on a node's local bricks: its work is the files there,
-//!   counted from the inodes in use ([`files_from_inodes`]), and its progress the files scanned.
-//!   The nodes of a replica (or disperse) set split the set's files between them.
-//! - A **remove-brick** moves every file off the bricks being removed: its work is the bytes in
-//!   use on them, and its progress the larger of the bytes moved and the bytes that have left.
+//! Measured on GlusterFS 10.3 (docs/progress.md):
+//!
+//! - A **rebalance** node scans every file on its local bricks (its `lookups` end exactly at
+//!   their file count, directories not counted); on a replicated volume each node of a set
+//!   scans the whole set while they split the moves. Its work is the files on its bricks,
+//!   counted from the inodes in use ([`files_from_inodes`]), and its progress the files
+//!   scanned.
+//! - A **remove-brick** moves every file off the bricks being removed; the nodes of a replica
+//!   set split them. Its work is those files, its progress the files moved, failed or skipped.
+//!   Files, not bytes: the rate follows the number of files whatever their size, and an
+//!   empty filesystem's own usage (41 MB of a 1 GiB xfs) would keep a byte count from ever
+//!   reaching the end.
 //! - A **fix-layout** fixes directories; gluster counts none, so it is not sized.
 
 use super::{Basis, NodeWork, ProgressNote, Sizing};
@@ -13,22 +20,19 @@ use crate::{BrickUsage, Job, NodeProgress, TaskKind, Volume, VolumeType};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// Inodes an empty brick already uses: its root, `.glusterfs` and gluster's own entries there
-/// (indices, landfill, unlink, health check, the root's gfid link).
-pub const EMPTY_BRICK_INODES: i64 = 20;
+/// Inodes a brick's filesystem uses before any file: its root, `.glusterfs` with the 256
+/// `xx` directories gluster creates up front, and gluster's own entries (272 measured on 10.3,
+/// 271 of them before the first migration).
+pub const EMPTY_BRICK_INODES: i64 = 271;
 
 /// The files a brick holds, from the inodes in use on its filesystem. Every file is one inode
-/// (its gfid hard link under `.glusterfs/xx/yy/` shares it), but the `xx` and `yy` directories
-/// are inodes too: with `f` files spread over them by random gfids, about
-/// `256·(1−e^(−f/256)) + 65536·(1−e^(−f/65536))` of them exist. This inverts
-/// `used = f + that + EMPTY_BRICK_INODES`. Directories (two inodes each, the directory and its
-/// gfid symlink) are not known and are counted as files, so the result is an upper bound.
+/// (its gfid hard link under `.glusterfs/xx/yy/` shares it), but the `yy` directories are
+/// inodes too: with `f` files spread over them by random gfids, about
+/// `65536·(1−e^(−f/65536))` of them exist. This inverts `used = f + that + EMPTY_BRICK_INODES`
+/// (exact on 10.3 bricks, docs/progress.md). Directories (two inodes each, the directory and
+/// its gfid symlink) are not known and are counted as files, so the result is an upper bound.
 pub fn files_from_inodes(used: i64) -> i64 {
-    let inodes = |f: f64| {
-        f + 256.0 * (1.0 - (-f / 256.0).exp())
-            + 65536.0 * (1.0 - (-f / 65536.0).exp())
-            + EMPTY_BRICK_INODES as f64
-    };
+    let inodes = |f: f64| f + 65536.0 * (1.0 - (-f / 65536.0).exp()) + EMPTY_BRICK_INODES as f64;
     let (mut lo, mut hi) = (0i64, used.max(0));
     if inodes(0.0) >= used as f64 {
         return 0;
@@ -45,7 +49,7 @@ pub fn files_from_inodes(used: i64) -> i64 {
     lo
 }
 
-/// How many nodes share the work of one brick's set: the data bricks of a replica set, the
+/// How many nodes share the moves of one brick's set: the data bricks of a replica set, the
 /// bricks of a disperse set, else 1.
 fn set_width(volume: &Volume) -> i64 {
     let l = volume.layout;
@@ -78,14 +82,15 @@ fn unsizable(volume: &Volume, of: &[&str], usage: &[BrickUsage]) -> Option<Progr
     shared.then_some(ProgressNote::SharedFilesystem)
 }
 
-/// Sums `per_brick` over each node's bricks `of`, divided among the set's nodes.
+/// Sums `per_brick` over each node's bricks `of`, divided by `width` (the nodes that share
+/// each brick's work).
 fn per_node(
     volume: &Volume,
     of: &[&str],
     usage: &[BrickUsage],
+    width: i64,
     per_brick: impl Fn(&BrickUsage) -> i64,
 ) -> BTreeMap<Uuid, i64> {
-    let width = set_width(volume);
     let mut sums = BTreeMap::new();
     for b in volume
         .bricks
@@ -126,25 +131,25 @@ pub fn size(job: &Job, volume: &Volume, usage: &[BrickUsage], found: &[NodeProgr
     if let Some(note) = unsizable(volume, &bricks, usage) {
         return none(note);
     }
-    let (basis, totals) = match job.kind {
-        TaskKind::Rebalance => {
-            let with_inodes = |b: &&str| {
-                usage
-                    .iter()
-                    .any(|u| u.brick == *b && u.used_inodes().is_some())
-            };
-            if !bricks.iter().all(with_inodes) {
-                return none(ProgressNote::NoInodes);
-            }
-            let files = |u: &BrickUsage| files_from_inodes(u.used_inodes().unwrap_or(0));
-            (Basis::Files, per_node(volume, &bricks, usage, files))
-        }
+    let with_inodes = |b: &&str| {
+        usage
+            .iter()
+            .any(|u| u.brick == *b && u.used_inodes().is_some())
+    };
+    if !bricks.iter().all(with_inodes) {
+        return none(ProgressNote::NoInodes);
+    }
+    let files = |u: &BrickUsage| files_from_inodes(u.used_inodes().unwrap_or(0));
+    let basis = Basis::Files;
+    let totals = match job.kind {
+        // Every node of a set scans all of it.
+        TaskKind::Rebalance => per_node(volume, &bricks, usage, 1, files),
         TaskKind::RemoveBrick => {
-            let mut bytes = per_node(volume, &bricks, usage, BrickUsage::used_bytes);
+            let mut moving = per_node(volume, &bricks, usage, set_width(volume), files);
             for n in found {
-                *bytes.entry(n.peer_id).or_insert(0) += n.size_bytes;
+                *moving.entry(n.peer_id).or_insert(0) += done(job.kind, n);
             }
-            (Basis::Bytes, bytes)
+            moving
         }
     };
     Sizing {
@@ -161,30 +166,16 @@ pub fn size(job: &Job, volume: &Volume, usage: &[BrickUsage], found: &[NodeProgr
     }
 }
 
-/// Bytes still in use on each node's bricks being removed (its share of them), from a fresh
-/// `usage`: what a removal has left to move. Empty for a rebalance, or when `usage` lacks a
-/// removed brick.
-pub fn remaining_bytes(job: &Job, volume: &Volume, usage: &[BrickUsage]) -> BTreeMap<Uuid, i64> {
-    if job.kind != TaskKind::RemoveBrick {
-        return BTreeMap::new();
-    }
-    let bricks = task_bricks(job, volume);
-    if unsizable(volume, &bricks, usage).is_some() {
-        return BTreeMap::new();
-    }
-    per_node(volume, &bricks, usage, BrickUsage::used_bytes)
-}
-
-/// The work a node has done, in `work`'s basis: files scanned; or the larger of the bytes
-/// moved and the bytes that have left its bricks since they were sized (`remaining`: what
-/// is still on them now, when known).
-pub fn done(work: &NodeWork, node: &NodeProgress, remaining: Option<i64>) -> i64 {
-    match work.basis {
-        Basis::Files => node.scanned.max(0),
-        Basis::Bytes => {
-            let left = remaining.map_or(0, |r| work.total.saturating_sub(r));
-            node.size_bytes.max(left).max(0)
-        }
+/// The work a node has done: files scanned by a rebalance; files moved, failed or skipped by
+/// a removal.
+pub fn done(kind: TaskKind, node: &NodeProgress) -> i64 {
+    match kind {
+        TaskKind::Rebalance => node.scanned.max(0),
+        TaskKind::RemoveBrick => node
+            .files
+            .saturating_add(node.failures)
+            .saturating_add(node.skipped)
+            .max(0),
     }
 }
 

@@ -88,10 +88,9 @@ impl ClusterPoller {
         }
     }
 
-    /// What the progress of a followed job needs besides the status report: how its task was
-    /// sized (read, or sized now from the bricks' usage if it never was: then the flag is set
-    /// to keep it), and for a running removal how much is still on the bricks being removed.
-    /// Usage that gluster does not give only leaves the figures unknown.
+    /// How a followed job's task was sized: read, or sized now from the bricks' usage if it
+    /// never was (then the flag is set, to keep it). Usage that gluster does not give leaves
+    /// the figures unknown until a later poll.
     fn measure(
         &self,
         rec: &JobRecord,
@@ -101,45 +100,27 @@ impl ClusterPoller {
         let (Some(volume), Answer::Report(report)) = (volume, answer) else {
             return Ok((Measured::default(), false));
         };
-        if !rec.job.status.is_active() {
-            return Ok((Measured::default(), false));
-        }
         let id = rec.job.id;
-        let mut sizing = self.store.read(|c| jobs::sizing(c, id))?;
-        let needs_sizing = sizing.is_none();
-        let removing = rec.job.kind == TaskKind::RemoveBrick && report.status.is_running();
-        let usage = if needs_sizing || removing {
-            match volume_name(rec).map(|n| self.cluster.driver.volume_usage(&n)) {
-                Ok(Ok(u)) => Some(u),
-                Ok(Err(e)) => {
-                    log::debug!("job {id}: brick usage not read: {e}");
-                    None
-                }
-                Err(_) => None,
-            }
-        } else {
-            None
-        };
-        let Some(usage) = usage else {
-            return Ok((
-                Measured {
-                    sizing,
-                    remaining: Default::default(),
-                },
-                false,
-            ));
-        };
-        if needs_sizing {
-            // Found running (or its start could not read the usage): what moved already is
-            // part of the work.
-            sizing = Some(work::size(&rec.job, volume, &usage, &report.nodes));
+        let sizing = self.store.read(|c| jobs::sizing(c, id))?;
+        if sizing.is_some() || !rec.job.status.is_active() {
+            return Ok((Measured { sizing }, false));
         }
-        let remaining = if removing {
-            work::remaining_bytes(&rec.job, volume, &usage)
-        } else {
-            Default::default()
-        };
-        Ok((Measured { sizing, remaining }, needs_sizing))
+        let usage = volume_name(rec).map(|n| self.cluster.driver.volume_usage(&n));
+        match usage {
+            // Found running (or its start could not read the usage): what it did already is
+            // part of its work.
+            Ok(Ok(usage)) => Ok((
+                Measured {
+                    sizing: Some(work::size(&rec.job, volume, &usage, &report.nodes)),
+                },
+                true,
+            )),
+            Ok(Err(e)) => {
+                log::debug!("job {id}: brick usage not read: {e}");
+                Ok((Measured::default(), false))
+            }
+            Err(_) => Ok((Measured::default(), false)),
+        }
     }
 
     /// One status call for a followed task, its per-node rows named by peer host name.

@@ -9,7 +9,6 @@ use domain::estimate::{EstimateRules, JobProgress, NodeEstimate, ProgressSample,
 use domain::timeline::actors;
 use domain::{JobStatus, NodeProgress, TimelineEntry, TimelineKind};
 use persistence::JobRecord;
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// What the cycle measured for a job besides its status report.
@@ -17,8 +16,6 @@ use uuid::Uuid;
 pub struct Measured {
     /// How the task was sized (`None`: not sized).
     pub sizing: Option<Sizing>,
-    /// Removals: bytes still on each node's bricks being removed, from a fresh usage reading.
-    pub remaining: BTreeMap<Uuid, i64>,
 }
 
 /// The progress after one report.
@@ -53,7 +50,7 @@ pub fn after_report(
         status,
         sizing,
         nodes,
-        remaining: &measured.remaining,
+        kind: rec.job.kind,
         marks: &u.marks,
         history,
         previous: &rec.job.progress,

@@ -14,8 +14,8 @@ const KIB: i64 = 1024;
 /// The inodes the model says a brick holding `files` files and `dirs` directories uses.
 fn inodes(files: i64, dirs: i64) -> i64 {
     let f = files as f64;
-    let gfid = 256.0 * (1.0 - (-f / 256.0).exp()) + 65536.0 * (1.0 - (-f / 65536.0).exp());
-    files + 2 * dirs + gfid.round() as i64 + 20
+    let gfid = 65536.0 * (1.0 - (-f / 65536.0).exp());
+    files + 2 * dirs + gfid.round() as i64 + 271
 }
 
 /// The bricks of `volume` by name.
