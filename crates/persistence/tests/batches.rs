@@ -10,9 +10,13 @@ mod fixtures;
 
 use chrono::{Duration, Utc};
 use common::{recorded, TestDb};
+use diesel::prelude::*;
+use domain::estimate::{NodeEstimate, ProgressSample};
 use domain::{Job, JobStatus, Volume};
+use domain::{TimelineEntry, TimelineKind};
 use fixtures::{job_in as job, node, t0, volume_at, CLUSTER};
-use persistence::repo::{clusters, jobs, volumes};
+use persistence::repo::{clusters, jobs, timeline, volumes};
+use persistence::schema::job_samples;
 use persistence::{JobFilter, Store};
 use uuid::Uuid;
 
@@ -28,10 +32,42 @@ fn volume(i: u128, at: chrono::DateTime<Utc>) -> Volume {
     volume_at(&format!("vol{i:03}"), Uuid::from_u128(1000 + i), at)
 }
 
+/// Node 2's estimate.
+fn estimate() -> NodeEstimate {
+    NodeEstimate {
+        peer_id: Uuid::from_u128(2),
+        total: Some(10),
+        done: 4,
+        percent: Some(40.0),
+        ..NodeEstimate::default()
+    }
+}
+
+/// Inserts `j` with two node rows (node 2 with an estimate), two polls of samples and a
+/// timeline entry besides its own.
 fn insert(s: &Store, j: &Job) {
     s.write(|c| {
         jobs::insert(c, j, &j.initial_steps())?;
-        jobs::set_nodes(c, j.id, &[node(2), node(1)], &[], j.created_at)
+        jobs::set_nodes(c, j.id, &[node(2), node(1)], &[estimate()], j.created_at)?;
+        let samples: Vec<ProgressSample> = [0, 10]
+            .into_iter()
+            .map(|secs| ProgressSample {
+                at: j.created_at + Duration::seconds(secs),
+                peer_id: Uuid::from_u128(2),
+                done: secs,
+                files: 0,
+                size_bytes: 0,
+                scanned: 0,
+                failures: 0,
+                runtime_secs: 0.0,
+            })
+            .collect();
+        jobs::record_samples(c, j.id, &samples, 100)?;
+        timeline::append(
+            c,
+            &TimelineEntry::new(j.id, j.created_at, TimelineKind::Warning),
+        )?;
+        Ok(())
     })
     .unwrap();
 }
@@ -61,11 +97,17 @@ fn a_job_page_costs_the_same_queries_for_1_10_and_100_jobs(db: &TestDb) {
             assert!(r.steps[0].parent_id.is_none(), "the parent first");
             let names: Vec<&str> = r.nodes.iter().map(|n| n.name.as_str()).collect();
             assert_eq!(names, ["n1", "n2"], "nodes by name");
+            assert_eq!(r.estimates[1], estimate(), "estimates in node order");
+            assert_eq!(r.estimates[0].total, None, "n1 has none");
             assert!(r.steps.iter().all(|st| st.job_id == r.job.id));
         }
         counts.push(sqls.len());
     }
-    assert_eq!(counts, [3, 3, 3], "jobs, their steps, their nodes");
+    assert_eq!(
+        counts,
+        [3, 3, 3],
+        "jobs, their steps, their nodes with their estimates"
+    );
 }
 
 fn a_volume_page_costs_the_same_queries_for_1_10_and_100_volumes(db: &TestDb) {
@@ -157,18 +199,45 @@ fn a_purge_call_deletes_one_batch_and_repeated_calls_leave_tombstones_for_all(db
         insert(s, j);
     }
     let cutoff = t0() + Duration::hours(1);
-    let first = s
-        .write(|c| jobs::purge_ended(c, CLUSTER, cutoff, cutoff, BATCH))
-        .unwrap();
-    assert_eq!(first, BATCH, "one call purges exactly one batch");
-    let mut calls = vec![first];
-    while *calls.last().unwrap() == BATCH {
-        calls.push(
-            s.write(|c| jobs::purge_ended(c, CLUSTER, cutoff, cutoff, BATCH))
-                .unwrap(),
-        );
+    // Each call in a transaction of its own; the statements it runs are recorded: the jobs'
+    // steps, nodes, samples, sizing and timeline go by cascade, in the one delete of the jobs,
+    // so full batches cost the same and no statement names those tables.
+    let purge = || {
+        recorded(s, |c| {
+            c.transaction(|c| jobs::purge_ended(c, CLUSTER, cutoff, cutoff, BATCH))
+        })
+    };
+    let mut calls = Vec::new();
+    let mut statements = Vec::new();
+    loop {
+        let (n, sqls) = purge();
+        for table in [
+            "job_samples",
+            "job_timeline",
+            "job_work",
+            "job_nodes",
+            "job_steps",
+        ] {
+            assert!(
+                !sqls.iter().any(|q| q.contains(table)),
+                "{table} by cascade: {sqls:#?}"
+            );
+        }
+        calls.push(n);
+        statements.push(sqls.len());
+        if n < BATCH {
+            break;
+        }
     }
-    assert_eq!(calls, [BATCH, BATCH, BATCH, 1]);
+    assert_eq!(calls, [BATCH, BATCH, BATCH, 1], "one call purges one batch");
+    assert!(
+        statements[..3].windows(2).all(|w| w[0] == w[1]),
+        "full batches cost the same statements: {statements:?}"
+    );
+    let left: i64 = s
+        .read(|c| Ok(job_samples::table.count().get_result(c)?))
+        .unwrap();
+    assert_eq!(left, 2 * 3, "only the kept jobs' samples are left");
     for j in &expired {
         assert!(s.read(|c| jobs::get(c, j.id)).unwrap().is_none());
     }

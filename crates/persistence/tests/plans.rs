@@ -16,10 +16,11 @@ mod fixtures;
 use chrono::{TimeZone, Utc};
 use common::{recorded, TestDb};
 use diesel::prelude::*;
-use domain::{JobOrigin, JobStatus, TaskKind, Volume};
+use domain::estimate::{Basis, NodeWork, ProgressSample, Sizing};
+use domain::{JobOrigin, JobStatus, TaskKind, TimelineEntry, TimelineKind, Volume};
 use explain::{assert_plan, assert_plan_any, reading, Access};
 use fixtures::{job_in, node, volume, CLUSTER};
-use persistence::repo::{clusters, jobs, volumes};
+use persistence::repo::{clusters, jobs, timeline, volumes};
 use persistence::schema::job_steps;
 use persistence::{Backend, JobFilter, Store};
 use uuid::Uuid;
@@ -32,6 +33,7 @@ conformance!(
     steps_are_found_by_parent_through_an_index,
     volume_pages_seek_by_name_and_load_bricks_and_activity_by_index,
     the_change_feed_seeks_the_sequence,
+    samples_sizing_and_the_timeline_are_read_by_job_through_their_indexes,
 );
 
 /// Ten volumes and 60 jobs with steps and node rows, one of them running per volume.
@@ -287,4 +289,110 @@ fn the_change_feed_seeks_the_sequence(db: &TestDb) {
     let (ids, sqls) = recorded(s, |c| jobs::feed::ids_since(c, 3, 5));
     assert!(!ids.is_empty(), "ids changed after 3");
     assert_plan(s, reading(&sqls, "jobs"), "jobs_change_seq", Access::Seek);
+}
+
+fn samples_sizing_and_the_timeline_are_read_by_job_through_their_indexes(db: &TestDb) {
+    // What a job's page, its plot, the poller's rate window and a resumed event stream read.
+    let s = db.store();
+    fill(s);
+    let page = s
+        .read(|c| jobs::list(c, &JobFilter::default(), 60, None))
+        .unwrap();
+    let t0 = fixtures::t0();
+    for (i, r) in page.items.iter().enumerate() {
+        let id = r.job.id;
+        s.write(|c| {
+            for poll in 0..5i64 {
+                let at = t0 + chrono::Duration::seconds(poll * 10);
+                let samples: Vec<ProgressSample> = [1u128, 2]
+                    .into_iter()
+                    .map(|peer| ProgressSample {
+                        at,
+                        peer_id: Uuid::from_u128(peer),
+                        done: poll,
+                        files: poll,
+                        size_bytes: poll,
+                        scanned: poll,
+                        failures: 0,
+                        runtime_secs: 1.0,
+                    })
+                    .collect();
+                jobs::record_samples(c, id, &samples, 4)?;
+            }
+            let sizing = Sizing {
+                basis: Some(Basis::Files),
+                nodes: vec![NodeWork {
+                    peer_id: Uuid::from_u128(1),
+                    basis: Basis::Files,
+                    total: 10,
+                }],
+                note: None,
+            };
+            jobs::set_sizing(c, id, &sizing, t0)?;
+            let warning = TimelineEntry::new(id, t0, TimelineKind::Warning).saying(format!("{i}"));
+            timeline::append(c, &warning)?;
+            Ok(())
+        })
+        .unwrap();
+    }
+    let id = page.items[7].job.id;
+    let (all, sqls) = recorded(s, |c| jobs::samples(c, id));
+    assert_eq!(all.len(), 8, "two nodes at each of the four polls kept");
+    assert_plan(
+        s,
+        reading(&sqls, "job_samples"),
+        "job_samples_by_job_at",
+        Access::Seek,
+    );
+    let since = t0 + chrono::Duration::seconds(30);
+    let (recent, sqls) = recorded(s, |c| jobs::samples_since(c, id, since));
+    assert_eq!(recent.len(), 4);
+    assert_plan(
+        s,
+        reading(&sqls, "job_samples"),
+        "job_samples_by_job_at",
+        Access::Seek,
+    );
+    // The thinning's read of a job's poll instants.
+    let (_, sqls) = recorded(s, |c| jobs::record_samples(c, id, &[], 4));
+    assert_plan(
+        s,
+        reading(&sqls, "job_samples"),
+        "job_samples_by_job_at",
+        Access::Seek,
+    );
+    let (sizing, sqls) = recorded(s, |c| jobs::sizing(c, id));
+    assert!(sizing.is_some());
+    let work_key = match s.backend() {
+        Backend::Sqlite => "sqlite_autoindex_job_work_1",
+        Backend::Postgres => "job_work_pkey",
+    };
+    assert_plan(s, reading(&sqls, "job_work"), work_key, Access::Seek);
+    let (entries, sqls) = recorded(s, |c| timeline::list(c, id));
+    assert_eq!(entries.len(), 2, "created, warning");
+    // Both indexes lead with the job; PostgreSQL without statistics may take either (for
+    // `since` too, filtering the job's few entries by sequence).
+    assert_plan_any(
+        s,
+        reading(&sqls, "job_timeline"),
+        &["job_timeline_by_job", "job_timeline_by_job_seq"],
+        Access::Seek,
+    );
+    let ids: Vec<Uuid> = page.items[..3].iter().map(|r| r.job.id).collect();
+    let (by_job, sqls) = recorded(s, |c| timeline::for_jobs(c, &ids, 0));
+    assert_eq!(by_job.len(), 3);
+    assert_plan_any(
+        s,
+        reading(&sqls, "job_timeline"),
+        &["job_timeline_by_job_seq", "job_timeline_by_job"],
+        Access::Seek,
+    );
+    let (after, sqls) = recorded(s, |c| timeline::since(c, id, entries[0].seq));
+    assert_eq!(after.len(), 1);
+    assert_plan_any(
+        s,
+        reading(&sqls, "job_timeline"),
+        &["job_timeline_by_job_seq", "job_timeline_by_job"],
+        Access::Seek,
+    );
 }

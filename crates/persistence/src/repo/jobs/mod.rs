@@ -1,4 +1,5 @@
-//! Jobs, their steps and the latest per-node progress of their tasks.
+//! Jobs, their steps, the latest per-node progress and estimates of their tasks, how the tasks
+//! were sized and their samples.
 //!
 //! [`writes`] changes a job, [`read`] loads jobs whole, [`page`] lists them,
 //! [`polled`] stamps what the poller confirmed, [`progress`] keeps how a task was sized and
@@ -36,7 +37,7 @@ pub struct JobRecord {
     /// The estimate of each node of `nodes`, in the same order (one per node).
     pub estimates: Vec<NodeEstimate>,
     /// The job's place in the change feed: raised by every write that changes the job, its
-    /// steps or its nodes ([`feed`]).
+    /// steps, its nodes or its timeline ([`feed`]).
     pub change_seq: i64,
 }
 

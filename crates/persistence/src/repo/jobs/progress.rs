@@ -54,14 +54,15 @@ pub fn sizing(conn: &mut DbConnection, job_id: Uuid) -> Result<Option<Sizing>, P
     let Some((Some(_), work_basis, work_note)) = head else {
         return Ok(None);
     };
-    let nodes = job_work::table
+    // One row per node: put in order here, not by a sort in the database.
+    let mut nodes = job_work::table
         .filter(job_work::job_id.eq(job_id.to_string()))
-        .order(job_work::peer_id.asc())
         .select(WorkRow::as_select())
         .load(conn)?
         .into_iter()
         .map(WorkRow::into_domain)
         .collect::<Result<Vec<_>, _>>()?;
+    nodes.sort_by_key(|w| w.peer_id);
     Ok(Some(Sizing {
         basis: work_basis.as_deref().map(basis).transpose()?,
         nodes,
@@ -84,15 +85,17 @@ pub fn record_samples(
             .values(SampleRow::from_domain(job_id, s))
             .execute(conn)?;
     }
-    let ats: Vec<DateTime<Utc>> = job_samples::table
+    // A job's samples are bounded (its polls times its nodes): their instants are counted
+    // and put in order here rather than by a DISTINCT and a sort in the database.
+    let mut ats: Vec<DateTime<Utc>> = job_samples::table
         .filter(job_samples::job_id.eq(&job))
         .select(job_samples::at)
-        .distinct()
-        .order(job_samples::at.asc())
         .load::<NaiveDateTime>(conn)?
         .into_iter()
         .map(utc)
         .collect();
+    ats.sort_unstable();
+    ats.dedup();
     if ats.len() <= max_polls {
         return Ok(());
     }
@@ -117,10 +120,9 @@ pub fn samples(
 ) -> Result<Vec<ProgressSample>, PersistenceError> {
     let rows = job_samples::table
         .filter(job_samples::job_id.eq(job_id.to_string()))
-        .order((job_samples::at.asc(), job_samples::peer_id.asc()))
         .select(SampleRow::as_select())
         .load(conn)?;
-    rows.into_iter().map(SampleRow::into_domain).collect()
+    in_order(rows)
 }
 
 /// The samples of job `job_id` taken at or after `since`, by time then peer id: the window a
@@ -133,8 +135,19 @@ pub fn samples_since(
     let rows = job_samples::table
         .filter(job_samples::job_id.eq(job_id.to_string()))
         .filter(job_samples::at.ge(ts(since)))
-        .order((job_samples::at.asc(), job_samples::peer_id.asc()))
         .select(SampleRow::as_select())
         .load(conn)?;
-    rows.into_iter().map(SampleRow::into_domain).collect()
+    in_order(rows)
+}
+
+/// The samples of `rows` by time, then peer id. A job's samples are few (at most its bound of
+/// polls times its nodes), so they are put in order here: without statistics PostgreSQL
+/// would rather sort them than read the index in order.
+fn in_order(rows: Vec<SampleRow>) -> Result<Vec<ProgressSample>, PersistenceError> {
+    let mut samples = rows
+        .into_iter()
+        .map(SampleRow::into_domain)
+        .collect::<Result<Vec<_>, _>>()?;
+    samples.sort_by_key(|s| (s.at, s.peer_id));
+    Ok(samples)
 }
