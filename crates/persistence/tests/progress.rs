@@ -92,7 +92,7 @@ fn a_job_s_progress_round_trips_through_insert_update_and_lists(db: &TestDb) {
         percent: Some(99.0),
         estimated_end_at: None,
         rate: None,
-        basis: Some(Basis::Bytes),
+        basis: Some(Basis::Files),
         note: Some(ProgressNote::BeyondEstimate),
     };
     s.write(|c| jobs::update(c, &job)).unwrap();
@@ -154,11 +154,11 @@ fn sizing_is_none_until_set_replaced_by_a_new_one_and_kept_by_updates(db: &TestD
     assert_eq!(s.read(|c| jobs::sizing(c, job.id)).unwrap(), None);
     let work = |peer: u128, total: i64| NodeWork {
         peer_id: Uuid::from_u128(peer),
-        basis: Basis::Bytes,
+        basis: Basis::Files,
         total,
     };
     let first = Sizing {
-        basis: Some(Basis::Bytes),
+        basis: Some(Basis::Files),
         nodes: vec![work(2, 20), work(1, 10)],
         note: Some(ProgressNote::SharedFilesystem),
     };
