@@ -41,7 +41,8 @@ pub enum TimelineKind {
     CancelRequested,
     /// Auto-commit waits (message: why: failures, nodes not done).
     AutoCommitWaiting,
-    /// Auto-commit committed the removal.
+    /// Auto-commit found the migration complete and clean, and commits the removal (the
+    /// commit's outcome follows: the state change, or gluster's refusal).
     AutoCommitted,
     /// Something the operator should know (message): failed or skipped files, a size unknown.
     Warning,

@@ -233,11 +233,10 @@ impl ClusterPoller {
         log::info!("job {}: migration complete, committing", rec.job.id);
         let id = rec.job.id;
         let entry = |kind| TimelineEntry::new(id, self.clock.now(), kind).by(Some(actors::SERVICE));
+        // The decision goes on the timeline before the commit, whose outcome follows it.
+        crate::journal::note(&self.store, &[entry(TimelineKind::AutoCommitted)]);
         match removal::commit(&self.store, &self.cluster, &mut rec, self.clock.as_ref()) {
-            Ok(()) => {
-                crate::journal::note(&self.store, &[entry(TimelineKind::AutoCommitted)]);
-                Ok(rec.job.status)
-            }
+            Ok(()) => Ok(rec.job.status),
             Err(e) => {
                 let reason = format!("auto-commit failed: {e}");
                 log::warn!("job {}: {reason}", rec.job.id);
@@ -393,10 +392,19 @@ fn report_entries(
     if work_ended {
         let failures: i64 = rec.nodes.iter().map(|n| n.failures).sum();
         let skipped: i64 = rec.nodes.iter().map(|n| n.skipped).sum();
-        if failures > 0 || skipped > 0 {
-            out.push(entry(TimelineKind::Warning).saying(format!(
-                "{failures} files failed to migrate and {skipped} were skipped"
-            )));
+        let files = |n: i64, what: &str| {
+            let s = if n == 1 { "" } else { "s" };
+            (n > 0).then(|| format!("{n} file{s} {what}"))
+        };
+        let said: Vec<String> = [
+            files(failures, "failed to migrate"),
+            files(skipped, "skipped"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !said.is_empty() {
+            out.push(entry(TimelineKind::Warning).saying(said.join(", ")));
         }
     }
     let waiting = job.status == JobStatus::AwaitingCommit && job.params.auto_commit && !u.commit;
