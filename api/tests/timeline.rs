@@ -34,7 +34,10 @@ macro_rules! timeline {
     }};
 }
 
-fn kinds(entries: &[Value]) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+/// An entry as `(kind, actor, from, to)`.
+type Row = (String, Option<String>, Option<String>, Option<String>);
+
+fn kinds(entries: &[Value]) -> Vec<Row> {
     let s = |v: &Value| v.as_str().map(str::to_owned);
     entries
         .iter()
@@ -49,12 +52,7 @@ fn kinds(entries: &[Value]) -> Vec<(String, Option<String>, Option<String>, Opti
         .collect()
 }
 
-fn row(
-    kind: &str,
-    actor: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> (String, Option<String>, Option<String>, Option<String>) {
+fn row(kind: &str, actor: Option<&str>, from: Option<&str>, to: Option<&str>) -> Row {
     (
         kind.into(),
         actor.map(Into::into),
