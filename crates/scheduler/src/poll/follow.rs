@@ -343,7 +343,7 @@ fn write_verdict(
                     timeline::append(c, e)?;
                 }
             }
-            for e in report_entries(rec, before, u, now) {
+            for e in progress::report_entries(rec, before, u, now) {
                 timeline::append(c, &e)?;
             }
             changed |= seen_change || estimates_changed;
@@ -373,47 +373,6 @@ fn write_verdict(
         }
         Verdict::EndedOutside | Verdict::Unchanged => Ok(false),
     }
-}
-
-/// What a report adds to the timeline besides the state change the store records: files
-/// that failed or were skipped, once the task's work ended; and why an auto-commit waits,
-/// whenever that changes. `before` is the job's state and reason before the report.
-fn report_entries(
-    rec: &JobRecord,
-    before: (JobStatus, Option<String>),
-    u: &Update,
-    now: DateTime<Utc>,
-) -> Vec<TimelineEntry> {
-    let job = &rec.job;
-    let entry = |kind| TimelineEntry::new(job.id, now, kind).by(Some(actors::SERVICE));
-    let mut out = Vec::new();
-    let work_ended = job.status != before.0
-        && (job.status.is_terminal() || job.status == JobStatus::AwaitingCommit);
-    if work_ended {
-        let failures: i64 = rec.nodes.iter().map(|n| n.failures).sum();
-        let skipped: i64 = rec.nodes.iter().map(|n| n.skipped).sum();
-        let files = |n: i64, what: &str| {
-            let s = if n == 1 { "" } else { "s" };
-            (n > 0).then(|| format!("{n} file{s} {what}"))
-        };
-        let said: Vec<String> = [
-            files(failures, "failed to migrate"),
-            files(skipped, "skipped"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        if !said.is_empty() {
-            out.push(entry(TimelineKind::Warning).saying(said.join(", ")));
-        }
-    }
-    let waiting = job.status == JobStatus::AwaitingCommit && job.params.auto_commit && !u.commit;
-    if waiting && job.reason != before.1 {
-        if let Some(why) = &job.reason {
-            out.push(entry(TimelineKind::AutoCommitWaiting).saying(why.clone()));
-        }
-    }
-    out
 }
 
 /// The job's volume name as a validated CLI argument.
