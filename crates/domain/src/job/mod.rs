@@ -92,7 +92,11 @@ impl Job {
             request_id: None,
             initiator: None,
             tracking: crate::Tracking::default(),
-            progress: crate::estimate::JobProgress::default(),
+            // Nothing measured yet: the figures come with the first polls.
+            progress: crate::estimate::JobProgress {
+                note: Some(crate::estimate::ProgressNote::Measuring),
+                ..Default::default()
+            },
         }
     }
 
