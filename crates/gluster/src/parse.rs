@@ -143,25 +143,32 @@ fn brick(b: Node<'_, '_>) -> Result<BrickInfo, ParseError> {
 /// `volume status all tasks` (or `volume status VOL tasks`): every volume with its tasks.
 /// Tasks of kinds this service does not handle (e.g. replace-brick in 3.x) are skipped.
 pub fn status_tasks(xml: &str) -> Result<Vec<VolumeTasks>, DriverError> {
+    status_volumes(xml, |v| {
+        let tasks = match child(v, "tasks") {
+            Some(t) => children(t, "task")
+                .filter_map(|t| task(t).transpose())
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
+        Ok(VolumeTasks {
+            volume: req_text(v, "volName")?.trim().to_owned(),
+            tasks,
+        })
+    })
+}
+
+/// The `<volume>`s of a `volume status …` answer (none when gluster lists no volume), each
+/// turned into a `T` by `f`.
+pub(crate) fn status_volumes<T>(
+    xml: &str,
+    f: impl Fn(Node<'_, '_>) -> Result<T, ParseError>,
+) -> Result<Vec<T>, DriverError> {
     envelope(xml, |root| {
         let status = child(root, "volStatus").ok_or(ParseError::Missing("volStatus"))?;
         let Some(volumes) = child(status, "volumes") else {
             return Ok(Vec::new());
         };
-        children(volumes, "volume")
-            .map(|v| {
-                let tasks = match child(v, "tasks") {
-                    Some(t) => children(t, "task")
-                        .filter_map(|t| task(t).transpose())
-                        .collect::<Result<Vec<_>, _>>()?,
-                    None => Vec::new(),
-                };
-                Ok(VolumeTasks {
-                    volume: req_text(v, "volName")?.trim().to_owned(),
-                    tasks,
-                })
-            })
-            .collect()
+        children(volumes, "volume").map(f).collect()
     })
 }
 

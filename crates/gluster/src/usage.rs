@@ -2,7 +2,7 @@
 //! holds. GlusterFS 10.3 reports sizes and inodes per brick; 3.x releases omit the inodes.
 //! A brick whose process is offline is still reported, with whatever figures glusterd read.
 
-use crate::parse::{child, children, envelope, int, req_text, text, uuid};
+use crate::parse::{child, children, int, req_text, status_volumes, text, uuid};
 use crate::{DriverError, ParseError};
 use domain::BrickUsage;
 use roxmltree::Node;
@@ -18,22 +18,14 @@ pub struct VolumeUsage {
 
 /// Parses `volume status VOL detail` or `volume status all detail`.
 pub fn volume_usage(xml: &str) -> Result<Vec<VolumeUsage>, DriverError> {
-    envelope(xml, |root| {
-        let status = child(root, "volStatus").ok_or(ParseError::Missing("volStatus"))?;
-        let Some(volumes) = child(status, "volumes") else {
-            return Ok(Vec::new());
-        };
-        children(volumes, "volume")
-            .map(|v| {
-                Ok(VolumeUsage {
-                    volume: req_text(v, "volName")?.trim().to_owned(),
-                    bricks: children(v, "node")
-                        .filter(|n| child(n.to_owned(), "path").is_some())
-                        .map(brick)
-                        .collect::<Result<_, _>>()?,
-                })
-            })
-            .collect()
+    status_volumes(xml, |v| {
+        Ok(VolumeUsage {
+            volume: req_text(v, "volName")?.trim().to_owned(),
+            bricks: children(v, "node")
+                .filter(|n| child(*n, "path").is_some())
+                .map(brick)
+                .collect::<Result<_, _>>()?,
+        })
     })
 }
 
