@@ -47,6 +47,13 @@ impl Asked {
     pub fn entry(&self, job_id: Uuid, at: DateTime<Utc>) -> TimelineEntry {
         TimelineEntry::new(job_id, at, self.kind).by(self.by.as_deref())
     }
+
+    /// The entry of its refusal, in `words` (gluster's, or the service's own).
+    pub fn refusal(&self, job_id: Uuid, at: DateTime<Utc>, words: &str) -> TimelineEntry {
+        TimelineEntry::new(job_id, at, TimelineKind::Refused)
+            .by(self.by.as_deref())
+            .saying(words)
+    }
 }
 
 /// Appends `entries` to their jobs' timelines. The timeline is the record of what happened,
@@ -74,12 +81,7 @@ pub(crate) fn refused(
     at: DateTime<Utc>,
     words: &str,
 ) -> Vec<TimelineEntry> {
-    vec![
-        asked.entry(job_id, at),
-        TimelineEntry::new(job_id, at, TimelineKind::Refused)
-            .by(asked.by.as_deref())
-            .saying(words),
-    ]
+    vec![asked.entry(job_id, at), asked.refusal(job_id, at, words)]
 }
 
 /// Sizes `job`'s task from the volume's usage right before it starts. `None` when gluster does

@@ -375,8 +375,8 @@ impl Operations {
         }
         journal::note(self.store(), &[asked.entry(rec.job.id, now)]);
         if let Err(e) = commit(self.store(), &cluster, &mut rec, self.clock()) {
-            let refused = journal::refused(asked, rec.job.id, self.now(), &e.to_string());
-            journal::note(self.store(), &refused[1..]);
+            let refused = asked.refusal(rec.job.id, self.now(), &e.to_string());
+            journal::note(self.store(), &[refused]);
             return Err(e);
         }
         self.wake(cluster.id);
