@@ -24,6 +24,9 @@ from e2e_real import Failure, api, check, gluster_xml, instant, op_errstr, tb, v
 VOLUME = "prog"
 MOUNT = "/mnt/gt-e2e-prog"
 FILES = int(os.environ.get("E2E_PROGRESS_FILES", "7000"))
+# Written before the removal, so that n1's two bricks hold ~5000 files: a removal of a minute
+# or more even on a quiet machine (it moves ~80 files/s there).
+MORE_FILES = int(os.environ.get("E2E_PROGRESS_MORE_FILES", "4000"))
 DIRS = 50
 BRICK_MB = "1024"
 TOKEN_NAME = "e2e-operator"
@@ -34,12 +37,12 @@ RESULTS = {}
 
 FILL_SCRIPT = r"""
 import os, sys
-root, count, dirs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+root, count, dirs, prefix = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 data = os.urandom(16 * 1024)
 for d in range(dirs):
-    os.makedirs(os.path.join(root, "d%02d" % d), exist_ok=True)
+    os.makedirs(os.path.join(root, "%s%02d" % (prefix, d)), exist_ok=True)
 for i in range(count):
-    with open(os.path.join(root, "d%02d" % (i % dirs), "f%05d" % i), "wb") as f:
+    with open(os.path.join(root, "%s%02d" % (prefix, i % dirs), "f%05d" % i), "wb") as f:
         f.write(data)
 """
 
@@ -77,17 +80,22 @@ def inventory_bricks(count):
                 lambda: (lambda v: v if v and len(v["bricks"]) == count else None)(volumes().get(VOLUME)), 60)
 
 
+def fill(count, prefix):
+    """`count` files of 16 KiB in DIRS new directories `<prefix>NN`, written through FUSE on n1
+    by one process."""
+    tb("mount", VOLUME, MOUNT, "n1")
+    try:
+        tb("exec", "n1", "python3", "-c", FILL_SCRIPT, MOUNT, str(count), str(DIRS), prefix, timeout=600)
+    finally:
+        tb("umount", MOUNT, "n1", check_rc=False)
+
+
 def make_volume():
-    """`prog`: 2 bricks (n1, n2) on their own filesystems, FUSE-mounted on n1, FILES files of
-    16 KiB in DIRS directories."""
+    """`prog`: 2 bricks (n1, n2) on their own filesystems holding FILES files."""
     bricks = [brickfs("n1", "prog-b1"), brickfs("n2", "prog-b2")]
     ok(gluster_xml("n1", "volume", "create", VOLUME, *bricks, "force"), "volume create prog")
     ok(gluster_xml("n1", "volume", "start", VOLUME), "volume start prog")
-    tb("mount", VOLUME, MOUNT, "n1")
-    try:
-        tb("exec", "n1", "python3", "-c", FILL_SCRIPT, MOUNT, str(FILES), str(DIRS), timeout=600)
-    finally:
-        tb("umount", MOUNT, "n1", check_rc=False)
+    fill(FILES, "d")
 
 
 def add_bricks():
@@ -302,6 +310,7 @@ def flow_progress_remove_brick_estimates():
         removed = [b for b in vol["bricks"] if b["host"] == "192.0.2.11"]
         check(len(removed) == 2, f"n1's bricks of prog: {removed}")
         names = [b["name"] for b in removed]
+        fill(MORE_FILES, "e")
         _, job = api("POST", f"/volumes/{vol['id']}/bricks/remove", {"bricks": names}, expect=202)
         done = run_job("remove_brick", job, E.TERMINAL | {"awaiting_commit"},
                        {removed[0]["peer_id"]}, peer_names(vol))
