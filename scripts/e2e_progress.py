@@ -320,6 +320,7 @@ def flow_progress_remove_brick_estimates():
         _, c = api("POST", f"/volumes/{vol['id']}/bricks/remove/commit", {"bricks": names}, expect=200)
         check(c["status"] == "succeeded", f"commit: {c['status']}")
         entries = timeline(done["id"])
+        print(f"  timeline: {[(e['kind'], e['actor'], e['from'], e['to']) for e in entries]}")
         changes = check_rest_start(done, entries, "succeeded")
         asked = [e for e in entries if e["kind"] == "commit_requested"]
         check(len(asked) == 1 and asked[0]["actor"] == TOKEN_NAME, f"commit_requested {asked}")
