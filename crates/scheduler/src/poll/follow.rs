@@ -320,7 +320,9 @@ fn write_verdict(
                 || rec.job.tracking.stalled_since != u.tracking.stalled_since
                 || rec.job.tracking.held_for != u.tracking.held_for
                 || rec.job.tracking.needs_stop != u.tracking.needs_stop;
-            let mut update = estimates_changed;
+            // Node rows that changed were written by `apply` with the new estimates, and the
+            // job with its new progress; only an estimate that changed alone is left to write.
+            let mut update = estimates_changed && !nodes_change;
             if seen_change || rec.job.tracking != u.tracking {
                 rec.job.reason = u.reason.clone();
                 rec.job.tracking = u.tracking.clone();
