@@ -41,8 +41,8 @@ pub enum TimelineKind {
     CancelRequested,
     /// Auto-commit waits (message: why: failures, nodes not done).
     AutoCommitWaiting,
-    /// Auto-commit found the migration complete and clean, and commits the removal (the
-    /// commit's outcome follows: the state change, or gluster's refusal).
+    /// Auto-commit committed the removal, the migration being complete and clean (entered with
+    /// the commit, right before its state change; a failed attempt is a `Refused`).
     AutoCommitted,
     /// Something the operator should know (message): failed or skipped files, a size unknown.
     Warning,

@@ -40,12 +40,15 @@ fn brick_names(names: &[String]) -> Result<Vec<BrickName>, OpError> {
 
 /// Commits the removal recorded on `rec`: the committing step is written first, then gluster
 /// is asked, then the job ends `succeeded` and the volume is re-read. Used by the API's commit
-/// and by the poller's auto-commit.
+/// and by the poller's auto-commit, which passes the timeline entry of its decision in `noted`:
+/// it is entered only when gluster committed, in the transaction that ends the job, before its
+/// state change.
 pub(crate) fn commit(
     store: &Store,
     cluster: &ClusterContext,
     rec: &mut JobRecord,
     clock: &dyn Clock,
+    noted: Option<&domain::TimelineEntry>,
 ) -> Result<(), OpError> {
     let now = clock.now();
     let name = VolumeName::parse(&rec.job.volume_name)?;
@@ -89,6 +92,9 @@ pub(crate) fn commit(
     rec.job.sync_steps(&mut rec.steps, now);
     let (job, steps) = (rec.job.clone(), rec.steps.clone());
     store.write(|c| {
+        if let Some(e) = noted {
+            timeline::append(c, e)?;
+        }
         jobs::update(c, &job)?;
         jobs::update_steps(c, &steps)
     })?;
@@ -374,7 +380,7 @@ impl Operations {
             return Err(OpError::CommitRefused(why));
         }
         journal::note(self.store(), &[asked.entry(rec.job.id, now)]);
-        if let Err(e) = commit(self.store(), &cluster, &mut rec, self.clock()) {
+        if let Err(e) = commit(self.store(), &cluster, &mut rec, self.clock(), None) {
             let refused = asked.refusal(rec.job.id, self.now(), &e.to_string());
             journal::note(self.store(), &[refused]);
             return Err(e);

@@ -233,9 +233,17 @@ impl ClusterPoller {
         log::info!("job {}: migration complete, committing", rec.job.id);
         let id = rec.job.id;
         let entry = |kind| TimelineEntry::new(id, self.clock.now(), kind).by(Some(actors::SERVICE));
-        // The decision goes on the timeline before the commit, whose outcome follows it.
-        crate::journal::note(&self.store, &[entry(TimelineKind::AutoCommitted)]);
-        match removal::commit(&self.store, &self.cluster, &mut rec, self.clock.as_ref()) {
+        // The decision is entered with the commit's success (right before the state change it
+        // makes); a failed attempt enters gluster's refusal instead, once per distinct failure,
+        // so retries at every poll do not repeat themselves on the timeline.
+        let decided = entry(TimelineKind::AutoCommitted);
+        match removal::commit(
+            &self.store,
+            &self.cluster,
+            &mut rec,
+            self.clock.as_ref(),
+            Some(&decided),
+        ) {
             Ok(()) => Ok(rec.job.status),
             Err(e) => {
                 let reason = format!("auto-commit failed: {e}");
