@@ -37,7 +37,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         (name = "rebalance", description = "Rebalance a volume: start, watch, stop"),
         (name = "remove-bricks", description = "Remove bricks: migrate, stop, commit, or force"),
         (name = "jobs", description = "Every task is a job with steps and per-node progress"),
-        (name = "service", description = "Health"),
+        (name = "service", description = "Health, and who the caller is"),
     )
 )]
 struct ApiDoc;
@@ -175,6 +175,7 @@ pub fn build(
     let app = app
         .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_JSON, api.clone()))
         .service(web::redirect("/docs", "/docs/"))
+        .configure(crate::console::configure)
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)

@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// Demo: the operator token to accept (default: a new random one, printed at start).
     #[arg(long, env = "GLUSTER_TASKS_DEMO_TOKEN", hide_env_values = true)]
     pub demo_token: Option<String>,
+    /// Demo: the viewer (read-only) token to accept (default: a new random one, printed at
+    /// start).
+    #[arg(long, env = "GLUSTER_TASKS_DEMO_VIEWER_TOKEN", hide_env_values = true)]
+    pub demo_viewer_token: Option<String>,
     /// Demo: keep the simulator state and database in this directory (default: a temporary one).
     #[arg(long, env = "GLUSTER_TASKS_DATA_DIR")]
     pub data_dir: Option<PathBuf>,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub mod caller;
 pub mod job;
 pub mod poller;
 pub mod progress;

@@ -60,10 +60,22 @@ pub fn demo_token(args: &ServeArgs) -> String {
     static GENERATED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     match &args.demo_token {
         Some(t) => t.clone(),
-        None => GENERATED
-            .get_or_init(|| format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple()))
-            .clone(),
+        None => GENERATED.get_or_init(random_token).clone(),
     }
+}
+
+/// The demo's viewer token: `--demo-viewer-token` / `GLUSTER_TASKS_DEMO_VIEWER_TOKEN`, or one
+/// made up for this process.
+pub fn demo_viewer_token(args: &ServeArgs) -> String {
+    static GENERATED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    match &args.demo_viewer_token {
+        Some(t) => t.clone(),
+        None => GENERATED.get_or_init(random_token).clone(),
+    }
+}
+
+fn random_token() -> String {
+    format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
 }
 
 /// Settings from defaults, file, environment and flags; for `--demo`, also the data directory
@@ -103,12 +115,26 @@ pub fn settings(args: &ServeArgs) -> Result<(Settings, Option<tempfile::TempDir>
         s.poll.active_interval_secs = 1.0;
         s.poll.idle_interval_secs = 2.0;
         s.poll.inventory_interval_secs = 10.0;
-        // The demo runs like production: with a token (printed at start).
-        s.tokens = vec![TokenSettings {
-            name: "demo".into(),
-            role: Role::Operator,
-            sha256: hash_token(&demo_token(args)),
-        }];
+        // The demo runs like production: with tokens (printed at start), an operator's and
+        // a viewer's.
+        s.tokens = vec![
+            TokenSettings {
+                name: "demo".into(),
+                role: Role::Operator,
+                sha256: hash_token(&demo_token(args)),
+            },
+            TokenSettings {
+                name: "demo-viewer".into(),
+                role: Role::Viewer,
+                sha256: hash_token(&demo_viewer_token(args)),
+            },
+        ];
+        if demo_token(args) == demo_viewer_token(args) {
+            return Err(ConfigError::Invalid(
+                "--demo-token and --demo-viewer-token must differ".into(),
+            )
+            .into());
+        }
     }
     if let Some(b) = &args.bind {
         s.bind = b.clone();
@@ -242,6 +268,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
         println!(
             "gluster-tasks listening on {scheme}://{addr}/api/v1 (docs: {scheme}://{addr}/docs/)"
         );
+        println!("console: {scheme}://{addr}{}", crate::console::PREFIX);
     }
     if args.demo {
         println!(
@@ -250,6 +277,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
         );
         println!("demo: operator token (send it as Authorization: Bearer <token>):");
         println!("export TOKEN={}", demo_token(&args));
+        println!(
+            "demo: viewer token (reads only; try it in the console to see what a viewer sees):"
+        );
+        println!("export VIEWER_TOKEN={}", demo_viewer_token(&args));
     }
     let result = server.run().await;
     state.scheduler.shutdown();

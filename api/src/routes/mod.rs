@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod rebalance;
 pub mod remove_bricks;
 pub mod volumes;
+pub mod whoami;
 
 use crate::{auth, idempotency};
 use actix_web::middleware::from_fn;
@@ -58,7 +59,8 @@ pub fn protected(cfg: &mut ServiceConfig) {
         .service(history::job_progress)
         .service(history::job_timeline)
         .service(events::job_events)
-        .service(events::events);
+        .service(events::events)
+        .service(whoami::whoami);
 }
 
 /// The routes anyone who reaches the port may call (besides the OpenAPI document and the docs
