@@ -71,12 +71,43 @@ export function query(params) {
   return s ? `?${s}` : '';
 }
 
+/** Splits a feed's text, chunk by chunk, into events: `push(chunk)` returns the events the
+ * chunk completed. Line ends may be LF, CRLF or CR, and a chunk may end anywhere (between the
+ * CR and LF of one line end too). */
+export function eventReader() {
+  let buf = '';
+  return {
+    push(chunk) {
+      buf += chunk;
+      // A CR at the very end may be the first half of a CRLF: keep it for the next chunk.
+      const held = buf.endsWith('\r') ? '\r' : '';
+      let text = (held ? buf.slice(0, -1) : buf).replace(/\r\n?/g, '\n');
+      const out = [];
+      let end;
+      while ((end = text.indexOf('\n\n')) >= 0) {
+        const ev = parseEvent(text.slice(0, end));
+        text = text.slice(end + 2);
+        if (ev) out.push(ev);
+      }
+      buf = text + held;
+      return out;
+    },
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 /** Follows a server-sent event feed until `signal` aborts, calling `onEvent({event, data, id})`
- * for each event. Reconnects after a failure, resuming after the last `id` received, and
- * reports the connection state through `onState('live' | 'reconnecting')`. */
-export async function follow(path, onEvent, signal, onState = () => {}) {
+ * for each event. After a failure it reconnects (waiting longer each time, or as long as a 503's
+ * `Retry-After` says), resuming after the last `id` received; a resume the server refuses
+ * (400: an id it cannot have sent, after a restore) starts afresh. `onState` hears 'live' and
+ * 'reconnecting'; `onResync` runs after every reconnection, since a view may have missed
+ * changes in the gap (without an id to resume from, the feed starts from now). */
+export async function follow(path, onEvent, signal, onState = () => {}, onResync = () => {}) {
   let lastId = null;
+  let failures = 0;
   while (!signal.aborted) {
+    let wait = Math.min(10000, 1000 * 2 ** failures);
     try {
       const h = headers({ Accept: 'text/event-stream' });
       if (lastId !== null) h['Last-Event-ID'] = lastId;
@@ -85,32 +116,36 @@ export async function follow(path, onEvent, signal, onState = () => {}) {
         window.dispatchEvent(new CustomEvent('gt:unauthorized'));
         return;
       }
-      if (!res.ok || !res.body) throw new ApiError(res.status, await problemOf(res));
+      if (res.status === 400 && lastId !== null) {
+        lastId = null;
+        wait = 0;
+        throw new Error('the server cannot resume from the last event');
+      }
+      if (res.status === 503) wait = 1000 * (Number(res.headers.get('Retry-After')) || 5);
+      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       onState('live');
+      if (failures > 0) onResync();
+      failures = 0;
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buf = '';
+      const events = eventReader();
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buf += value.replace(/\r\n?/g, '\n');
-        let end;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const ev = parseEvent(buf.slice(0, end));
-          buf = buf.slice(end + 2);
-          if (!ev) continue;
+        for (const ev of events.push(value)) {
           if (ev.id !== null) lastId = ev.id;
           onEvent(ev);
         }
       }
-    } catch (e) {
+    } catch {
       if (signal.aborted) return;
     }
+    failures += 1;
     onState('reconnecting');
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(wait);
   }
 }
 
-/** One event block of a feed (null for a comment-only block). */
+/** One event block of a feed, its lines already split on LF (null for a comment-only block). */
 export function parseEvent(block) {
   let event = 'message';
   let id = null;

@@ -2,6 +2,7 @@
 // (`#/volumes`, `#/volumes/<id>`, `#/tasks`). The hash holds only where you are, never the token.
 
 import { forgetToken, get, token } from './api.js';
+import { closeAll } from './dialogs.js';
 import { h, replace } from './dom.js';
 import * as live from './live.js';
 import { session } from './session.js';
@@ -29,6 +30,7 @@ function header() {
 }
 
 function route() {
+  closeAll();
   cleanup();
   cleanup = () => {};
   const main = document.getElementById('main');
@@ -59,6 +61,7 @@ function signedIn(caller) {
 }
 
 function signOut(message) {
+  closeAll();
   forgetToken();
   live.stop();
   session.caller = null;
@@ -68,7 +71,17 @@ function signOut(message) {
   renderSignIn(document.getElementById('main'), signedIn, typeof message === 'string' ? message : null);
 }
 
-window.addEventListener('hashchange', route);
+// A change of screen moves the focus to it, so a screen reader starts reading there.
+window.addEventListener('hashchange', () => {
+  if (!location.hash.startsWith('#/')) return;
+  route();
+  document.getElementById('main').focus();
+});
+// "Skip to content" moves the focus without touching the hash (which names the screen).
+document.querySelector('.skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  document.getElementById('main').focus();
+});
 window.addEventListener('gt:unauthorized', () => {
   if (session.caller) signOut('The service no longer accepts your token: sign in again.');
 });

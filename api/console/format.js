@@ -83,3 +83,10 @@ export const volumeType = (t) => String(t || '').replaceAll('_', '-');
 
 /** Gluster's own words for a task status ("in progress", "fix-layout completed"). */
 export const taskStatus = (s) => (s ? String(s).replace('fix_layout_', 'fix-layout ').replaceAll('_', ' ') : '—');
+
+/** An RFC 3339 UTC instant as a string that sorts in time order: the service writes 0 to 9
+ * fraction digits ("…:05Z", "…:05.5Z", "…:05.123456Z"), which compare wrongly as they are. */
+export function instant(iso) {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]00:00)$/.exec(iso || '');
+  return m ? `${m[1]}.${(m[2] || '').padEnd(9, '0')}Z` : String(iso || '');
+}

@@ -4,10 +4,12 @@
 // `timeline` events the entries it added); views subscribe and redraw what they show.
 
 import { follow, get } from './api.js';
+import { instant } from './format.js';
 
 const jobs = new Map();
 const onJob = new Set();
 const onTimeline = new Set();
+const onResync = new Set();
 let controller = null;
 
 /** The latest known version of job `id` (undefined when not seen yet). */
@@ -16,7 +18,7 @@ export const job = (id) => jobs.get(id);
 /** Keeps `j` unless a newer version is already known; true when it was kept. */
 export function remember(j) {
   const old = jobs.get(j.id);
-  if (old && old.updated_at > j.updated_at) return false;
+  if (old && instant(old.updated_at) > instant(j.updated_at)) return false;
   jobs.set(j.id, j);
   return true;
 }
@@ -32,6 +34,16 @@ export function subscribeTimeline(f) {
   onTimeline.add(f);
   return () => onTimeline.delete(f);
 }
+
+/** Calls `f()` after the feed reconnected (changes may have been missed meanwhile: reload);
+ * returns the unsubscribe function. */
+export function subscribeResync(f) {
+  onResync.add(f);
+  return () => onResync.delete(f);
+}
+
+/** Every job seen so far. */
+export const known = () => [...jobs.values()];
 
 /** The job `id`, from memory or the API. */
 export async function fetchJob(id) {
@@ -62,7 +74,7 @@ function showState(state) {
 export function start() {
   stop();
   controller = new AbortController();
-  follow('/events', dispatch, controller.signal, showState);
+  follow('/events', dispatch, controller.signal, showState, () => { for (const f of onResync) f(); });
 }
 
 /** Closes the feed and forgets every job (at sign-out). */

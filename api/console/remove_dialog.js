@@ -4,7 +4,7 @@
 
 import { post } from './api.js';
 import { errorBox, h, replace, announce } from './dom.js';
-import { modal } from './dialogs.js';
+import { actionButton, disable, enable, modal } from './dialogs.js';
 import { openStatus } from './status_dialog.js';
 import * as live from './live.js';
 
@@ -39,7 +39,7 @@ export function openRemove(v, bricks, done = () => {}) {
     h('label', { for: 'rm-confirm' }, `Type the volume name (${v.name}) to confirm`), typed);
   const problem = h('div', {});
   const rule = selectionRule(v, bricks);
-  const submit = h('button', { type: 'button', class: 'primary' }, 'Remove');
+  const submit = actionButton('Remove', send, { class: 'primary' });
   const cancel = h('button', { type: 'button', onclick: () => d.close() }, 'Cancel');
 
   const update = () => {
@@ -49,14 +49,13 @@ export function openRemove(v, bricks, done = () => {}) {
     if (forced) auto.checked = false;
     submit.textContent = forced ? 'Remove without migration' : 'Remove';
     submit.className = forced ? 'danger' : 'primary';
-    submit.disabled = forced && typed.value !== v.name;
+    if (forced && typed.value !== v.name) disable(submit, `Type the volume name (${v.name}) to confirm that its files on these bricks may be lost.`);
+    else enable(submit);
   };
   migrate.addEventListener('change', update);
   typed.addEventListener('input', update);
 
-  submit.addEventListener('click', async () => {
-    if (submit.disabled) return;
-    submit.disabled = true;
+  async function send() {
     replace(problem);
     const body = { bricks: bricks.map((b) => b.name), migrate_data: migrate.checked };
     if (migrate.checked) body.auto_commit = auto.checked;
@@ -74,9 +73,8 @@ export function openRemove(v, bricks, done = () => {}) {
       }
     } catch (err) {
       replace(problem, errorBox(err));
-      update();
     }
-  });
+  }
 
   const d = modal({
     title: `Remove Bricks: ${v.name}`,

@@ -85,7 +85,9 @@ function summary(flow, s, job) {
  * status already in hand (the answer of a stop). */
 export function openStatus(flow, v, initial = null) {
   const f = FLOWS[flow];
-  const content = h('div', { 'aria-live': 'polite' }, 'Loading…');
+  const content = h('div', {}, 'Loading…');
+  // Only the ending ("(Rebalance Completed)") is announced, once, not every refresh.
+  const spoken = h('p', { class: 'sr-only', role: 'status' });
   const problem = h('div', {});
   const close = h('button', { type: 'button', onclick: () => d.close() }, 'Close');
   const actions = [];
@@ -133,6 +135,7 @@ export function openStatus(flow, v, initial = null) {
     actions.unshift(commit);
   }
   actions.push(close);
+  for (const b of [stop, commit].filter(Boolean)) disable(b, 'Loading the status…');
 
   function buttons(s) {
     const active = fmt.isActive(s.job_status);
@@ -147,24 +150,36 @@ export function openStatus(flow, v, initial = null) {
       else enable(commit);
       const why = document.getElementById(commitWhyId);
       if (why) why.textContent = s.commit_allowed || !active ? '' : `Commit is not possible yet: ${s.commit_blocked_by || 'migration is not complete'}.`;
+      commit.setAttribute('aria-describedby', commitWhyId);
     }
   }
 
   const commitWhyId = `commit-why-${Math.random().toString(36).slice(2)}`;
+  let said = null;
   function show(s) {
     current = s;
     jobId = s.job_id;
+    const end = ending(flow, s);
+    if (end !== said) {
+      said = end;
+      spoken.textContent = end ? `${f.title} of ${v.name}: ${end}` : '';
+    }
     replace(content, summary(flow, s, live.job(s.job_id)), nodesTable(s),
       flow === 'remove' ? h('p', { id: commitWhyId, class: 'why' }) : null);
     buttons(s);
   }
 
+  // Refreshes overlap (events, the timer, a commit): only the latest answer is shown.
+  let asked = 0;
   async function refresh() {
+    asked += 1;
+    const gen = asked;
     try {
       const s = await get(f.path(v.id));
       if (!live.job(s.job_id)) await live.fetchJob(s.job_id).catch(() => null);
-      if (d.isOpen()) show(s);
+      if (d.isOpen() && gen === asked) show(s);
     } catch (err) {
+      if (gen !== asked) return;
       if (err instanceof ApiError && err.status === 404 && !current) {
         replace(content, h('p', {}, f.none));
         disable(stop, 'Nothing to stop.');
@@ -175,12 +190,13 @@ export function openStatus(flow, v, initial = null) {
 
   const d = modal({
     title: `${f.title}: ${v.name}`,
-    body: [content, problem],
+    body: [spoken, content, problem],
     actions,
     wide: true,
     onClose: () => { unsubscribe(); clearInterval(timer); },
   });
-  const unsubscribe = live.subscribe((j) => { if (j.id === jobId || (j.volume_id === v.id && !jobId)) refresh(); });
+  const kind = flow === 'rebalance' ? 'rebalance' : 'remove_brick';
+  const unsubscribe = live.subscribe((j) => { if (j.id === jobId || (!jobId && j.volume_id === v.id && j.kind === kind)) refresh(); });
   const timer = setInterval(refresh, REFRESH_MS);
   if (initial) show(initial);
   refresh();

@@ -32,37 +32,46 @@ function entryText(e) {
     e.actor ? ` by ${e.actor}` : null, e.node ? ` on ${e.node}` : null, e.message ? `: ${e.message}` : null];
 }
 
-/** The details of job `j`: steps and timeline; returns the node and its cleanup. */
+/** The details of job `j`: steps and timeline. Returns the node, `update(job)` for the steps
+ * when the job changes, and the cleanup. Timeline entries that arrive while the timeline is
+ * being read are kept and merged in by sequence, so none is lost or shown twice. */
 function details(j) {
   const timeline = h('ol', { class: 'timeline', 'aria-label': `Timeline of job ${j.id}` }, h('li', {}, 'Loading…'));
-  const seen = new Set();
+  const entries = new Map();
+  let loaded = false;
+  const drawTimeline = () => replace(timeline,
+    [...entries.values()].sort((a, b) => a.seq - b.seq).map((e) => h('li', {}, entryText(e))));
   const add = (e) => {
-    if (seen.has(e.seq)) return;
-    seen.add(e.seq);
-    timeline.append(h('li', {}, entryText(e)));
+    if (entries.has(e.seq)) return;
+    entries.set(e.seq, e);
+    if (loaded) drawTimeline();
   };
   get(`/jobs/${j.id}/timeline`).then((t) => {
-    replace(timeline);
     t.entries.forEach(add);
+    loaded = true;
+    drawTimeline();
   }).catch((err) => replace(timeline, h('li', {}, errorBox(err))));
-  const off = live.subscribeTimeline((e) => { if (e.job_id === j.id && seen.size > 0) add(e); });
+  const off = live.subscribeTimeline((e) => { if (e.job_id === j.id) add(e); });
+  const stepsBox = h('div', {});
+  const update = (job) => replace(stepsBox, steps(job.steps) || h('p', {}, 'None yet.'),
+    job.reason ? h('p', { class: 'reason' }, job.reason) : null);
+  update(j);
   const node = h('div', { class: 'details' },
-    h('h3', {}, 'Steps'), steps(j.steps) || h('p', {}, 'None yet.'),
-    j.reason ? h('p', { class: 'reason' }, j.reason) : null,
+    h('h3', {}, 'Steps'), stepsBox,
     h('h3', {}, 'Timeline'), timeline,
     h('p', { class: 'hint' }, `Job ${j.id}`, j.gluster_task_id ? ` · gluster task ${j.gluster_task_id}` : '', j.request_id ? ` · request ${j.request_id}` : ''));
-  return { node, off };
+  return { node, off, update };
 }
 
 function row(j, names, open, toggle) {
   const p = j.progress || {};
-  const button = h('button', { type: 'button', class: 'link', 'aria-expanded': open ? 'true' : 'false', onclick: () => toggle(j.id) },
+  const button = h('button', { type: 'button', id: `job-${j.id}-details`, class: 'link', 'aria-expanded': open ? 'true' : 'false', onclick: () => toggle(j.id) },
     open ? 'Hide' : 'Details');
   button.setAttribute('aria-label', `${open ? 'Hide' : 'Details'}: ${fmt.kind(j.kind)} of ${j.volume_name}`);
   const ended = !fmt.isActive(j.status);
   return h('tr', { 'data-job': j.id },
     h('td', {}, fmt.kind(j.kind)),
-    h('th', { scope: 'row' }, h('a', { href: `#/volumes/${j.volume_id}` }, j.volume_name), h('span', { class: 'hint' }, ` ${names.get(j.cluster_id) || ''}`)),
+    h('th', { scope: 'row' }, h('a', { href: `#/volumes/${j.volume_id}`, id: `job-${j.id}-volume` }, j.volume_name), h('span', { class: 'hint' }, ` ${names.get(j.cluster_id) || ''}`)),
     h('td', {}, h('span', { class: `state state-${j.status}` }, fmt.status(j.status)),
       j.stalled_since ? h('span', { class: 'warn' }, ' stalled') : null),
     h('td', {}, ended && j.status !== 'succeeded' ? '—' : [bar(`Progress of ${fmt.kind(j.kind)} on ${j.volume_name}`, j.status === 'succeeded' ? 100 : p.percent), ' ', fmt.percent(j.status === 'succeeded' ? 100 : p.percent)]),
@@ -96,9 +105,9 @@ export function renderTasks(main) {
       if (open.has(id)) rows.push(h('tr', { class: 'detail-row' }, h('td', { colspan: 9 }, open.get(id).node)));
     }
     if (rows.length === 0) rows.push(h('tr', {}, h('td', { colspan: 9 }, 'No task matches.')));
-    const focused = document.activeElement && document.activeElement.closest('tr[data-job]')?.dataset.job;
+    const focused = document.activeElement && document.activeElement.id;
     replace(tbody, rows);
-    if (focused) tbody.querySelector(`tr[data-job="${focused}"] button`)?.focus();
+    if (focused) document.getElementById(focused)?.focus();
   };
   function toggle(id) {
     if (open.has(id)) {
@@ -107,25 +116,40 @@ export function renderTasks(main) {
     } else open.set(id, details(live.job(id) || shown.get(id)));
     draw();
   }
+  // Newest first, as the API lists them (created_at, then id).
+  const newer = (a, b) => {
+    const ka = fmt.instant(a.created_at);
+    const kb = fmt.instant(b.created_at);
+    if (ka !== kb) return ka > kb ? -1 : 1;
+    return a.id > b.id ? -1 : a.id < b.id ? 1 : 0;
+  };
   const sortIn = (j) => {
     shown.set(j.id, j);
     if (!order.includes(j.id)) {
       order.push(j.id);
-      order.sort((a, b) => (shown.get(b).created_at > shown.get(a).created_at ? 1 : -1));
+      order.sort((a, b) => newer(shown.get(a), shown.get(b)));
     }
   };
+  // Loads overlap (a filter changed twice, "Load more" across a filter change): only the
+  // latest one's answer is applied.
+  let loads = 0;
   const load = async (next = null) => {
+    loads += 1;
+    const gen = loads;
     try {
       const page = await get(`/jobs${query({ ...filter, limit: PAGE, cursor: next })}`);
-      if (gone) return;
+      if (gone || gen !== loads) return;
       if (!next) { shown.clear(); order = []; }
       for (const j of page.items) { live.remember(j); sortIn(live.job(j.id) || j); }
+      // Jobs the feed brought while the page was read belong on it too.
+      const oldest = page.next_cursor && page.items.length ? page.items[page.items.length - 1] : null;
+      for (const j of live.known()) if (matches(j) && (!oldest || newer(j, oldest) < 0)) sortIn(j);
       cursor = page.next_cursor;
       more.hidden = !cursor;
       replace(problem);
       draw();
     } catch (err) {
-      replace(problem, errorBox(err));
+      if (gen === loads) replace(problem, errorBox(err));
     }
   };
   more.addEventListener('click', () => load(cursor));
@@ -148,11 +172,14 @@ export function renderTasks(main) {
     if (shown.has(j.id)) shown.set(j.id, j);
     else if (matches(j)) sortIn(j);
     else return;
+    if (open.has(j.id)) open.get(j.id).update(j);
     draw();
   });
+  const unresync = live.subscribeResync(() => load());
   return () => {
     gone = true;
     unsubscribe();
+    unresync();
     for (const d of open.values()) d.off();
   };
 }

@@ -87,17 +87,18 @@ export function renderVolume(main, id) {
   replace(main, h('p', {}, h('a', { href: '#/volumes' }, '← Volumes')), body);
   let gone = false;
   let timer = null;
-  let problem = h('div', {});
+  // One error box for the view's life: a redraw (a job event) keeps what it shows.
+  const problem = h('div', {});
   let shown = null;
+  let loads = 0;
   const draw = (v) => {
     const focused = document.activeElement && document.activeElement.id;
     const act = v.activity ? (live.job(v.activity.job_id) || v.activity) : null;
     const busy = act && fmt.isActive(act.status);
     const rebalancing = busy && act.kind === 'rebalance' && act.status !== 'awaiting_commit';
-    const removing = busy && act.kind === 'remove_brick';
     const start = h('button', { type: 'button', class: 'primary', onclick: () => startDialog(v, load) }, 'Start Rebalance');
     const status = h('button', { type: 'button', onclick: () => openStatus('rebalance', v) }, 'Rebalance Status');
-    const stop = actionButton('Stop Rebalance', () => stopRebalance(v, problem));
+    const stop = actionButton('Stop Rebalance', () => { replace(problem); return stopRebalance(v, problem); });
     const remove = h('button', { type: 'button', class: 'primary' }, 'Remove');
     remove.addEventListener('click', () => openRemove(v, v.bricks.filter((b) => selected.has(b.name)), load));
     const removal = h('button', { type: 'button', onclick: () => openStatus('remove', v) }, 'Removal Status');
@@ -135,20 +136,25 @@ export function renderVolume(main, id) {
     if (focused) document.getElementById(focused)?.focus();
   };
   const load = async () => {
+    // Loads overlap (job events, the inventory timer, a start): only the latest one draws.
+    loads += 1;
+    const gen = loads;
     try {
       const v = await get(`/volumes/${id}`);
       for (const name of [...selected]) if (!v.bricks.some((b) => b.name === name)) selected.delete(name);
       if (v.activity && !live.job(v.activity.job_id)) await live.fetchJob(v.activity.job_id).catch(() => null);
-      if (gone) return;
+      if (gone || gen !== loads) return;
       // Redraw only what changed: an unchanged view keeps its focus and selection as they are.
       const j = v.activity ? live.job(v.activity.job_id) : null;
       const key = JSON.stringify([v, j ? [j.status, j.updated_at] : null]);
       if (key === shown) return;
       shown = key;
-      problem = h('div', {});
       draw(v);
     } catch (err) {
-      if (!gone) replace(body, errorBox(err));
+      if (!gone && gen === loads) {
+        replace(problem, errorBox(err));
+        if (shown === null) replace(body, problem);
+      }
     }
     body.removeAttribute('aria-busy');
   };
@@ -157,11 +163,13 @@ export function renderVolume(main, id) {
     if (j.volume_id !== id || timer) return;
     timer = setTimeout(() => { timer = null; if (!gone) load(); }, 300);
   });
+  const unresync = live.subscribeResync(load);
   // The inventory (bricks added or gone after a commit) changes without a job event.
   const inventory = setInterval(() => { if (!document.querySelector('dialog[open]')) load(); }, 5000);
   return () => {
     gone = true;
     unsubscribe();
+    unresync();
     clearTimeout(timer);
     clearInterval(inventory);
   };

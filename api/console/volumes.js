@@ -46,7 +46,7 @@ function table(names, volumes) {
     h('div', { class: 'scroll' }, h('table', { 'aria-label': `Volumes of cluster ${names.get(cid) || cid}` },
       h('thead', {}, h('tr', {}, ['Name', 'Type', 'Status', 'Bricks', 'Activity'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, vols.map((v) => h('tr', {},
-        h('th', { scope: 'row' }, h('a', { href: `#/volumes/${v.id}` }, v.name)),
+        h('th', { scope: 'row' }, h('a', { href: `#/volumes/${v.id}`, id: `volume-${v.id}` }, v.name)),
         h('td', {}, fmt.volumeType(v.type)),
         h('td', {}, h('span', { class: `state state-${v.status}` }, v.status)),
         h('td', { class: 'num' }, String(v.brick_count)),
@@ -57,17 +57,29 @@ function table(names, volumes) {
 export function renderVolumes(main) {
   const body = h('div', { 'aria-busy': 'true' }, 'Loading volumes…');
   replace(main, h('h1', {}, 'Volumes'), body);
-  let state = null;
   let timer = null;
   let gone = false;
+  let loads = 0;
+  let shown = null;
   const load = async () => {
+    // Loads overlap: only the latest one draws, and only when something changed (a redraw
+    // keeps the focus where it was).
+    loads += 1;
+    const gen = loads;
     try {
-      state = await loadVolumes();
+      const state = await loadVolumes();
       await Promise.all(state.volumes.filter((v) => v.activity && !live.job(v.activity.job_id))
         .map((v) => live.fetchJob(v.activity.job_id).catch(() => null)));
-      if (!gone) replace(body, table(state.names, state.volumes));
+      if (gone || gen !== loads) return;
+      const jobs = state.volumes.map((v) => (v.activity ? live.job(v.activity.job_id) : null));
+      const key = JSON.stringify([[...state.names], state.volumes, jobs.map((j) => j && [j.status, j.updated_at])]);
+      if (key === shown) return;
+      shown = key;
+      const focused = document.activeElement && document.activeElement.id;
+      replace(body, table(state.names, state.volumes));
+      if (focused) document.getElementById(focused)?.focus();
     } catch (err) {
-      if (!gone) replace(body, errorBox(err));
+      if (!gone && gen === loads) replace(body, errorBox(err));
     }
     body.removeAttribute('aria-busy');
   };
@@ -77,9 +89,11 @@ export function renderVolumes(main) {
     if (timer) return;
     timer = setTimeout(() => { timer = null; if (!gone) load(); }, 500);
   });
+  const unresync = live.subscribeResync(load);
   return () => {
     gone = true;
     unsubscribe();
+    unresync();
     clearTimeout(timer);
   };
 }

@@ -46,13 +46,24 @@ export async function signedIn(token = TOKEN, viewport = { width: 1280, height: 
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  // Script errors and unhandled rejections fail the test; the browser's own line for an HTTP
+  // error answer (a refusal the test provokes) does not.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console error: ${m.text()}`);
+  });
   page.problems = problems;
   await page.goto(`${BASE}/`);
   await page.getByLabel('Token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Volumes' }).waitFor();
   return page;
+}
+
+/** Ends a test's page: no script error may have happened in it. */
+export async function finish(page) {
+  const problems = page.problems;
+  await page.context().close();
+  if (problems.length) throw new Error(`the page had errors:\n${problems.join('\n')}`);
 }
 
 let shot = 0;

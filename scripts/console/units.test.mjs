@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseEvent, query } from '../../api/console/api.js';
+import { eventReader, parseEvent, query } from '../../api/console/api.js';
 import { ending } from '../../api/console/status_dialog.js';
 import { selectionRule } from '../../api/console/remove_dialog.js';
 import * as fmt from '../../api/console/format.js';
@@ -20,6 +20,36 @@ test('event blocks parse as the SSE specification reads them', () => {
     ['event: progress\n: comment\ndata: {}', { event: 'progress', id: null, data: '{}' }],
   ];
   for (const [block, want] of cases) assert.deepEqual(parseEvent(block), want, JSON.stringify(block));
+});
+
+test('a feed read in chunks gives the same events wherever the chunks split', () => {
+  const feed = 'event: timeline\r\ndata: {"seq":1}\r\n\r\n: keep-alive\n\nevent: job\rid: 7\rdata: {"a":1}\r\r'
+    + 'event: job\nid: 8\ndata: {"b":2}\n\n';
+  const want = [
+    { event: 'timeline', id: null, data: '{"seq":1}' },
+    { event: 'job', id: '7', data: '{"a":1}' },
+    { event: 'job', id: '8', data: '{"b":2}' },
+  ];
+  // Every split into two chunks, and one character at a time.
+  for (let i = 0; i <= feed.length; i += 1) {
+    const r = eventReader();
+    assert.deepEqual([...r.push(feed.slice(0, i)), ...r.push(feed.slice(i))], want, `split at ${i}`);
+  }
+  const r = eventReader();
+  assert.deepEqual([...feed].flatMap((c) => r.push(c)), want, 'one character at a time');
+  // An event is not complete before its blank line.
+  assert.deepEqual(eventReader().push('event: job\nid: 9\ndata: {}\n'), []);
+});
+
+test('instants sort in time order whatever their fraction digits', () => {
+  const cases = [
+    ['2026-12-01T20:54:05Z', '2026-12-01T20:54:05.5Z'],
+    ['2026-12-01T20:54:05.123Z', '2026-12-01T20:54:05.123456Z'],
+    ['2026-12-01T20:54:05.9Z', '2026-12-01T20:54:06Z'],
+    ['2026-12-01T20:54:05.000000001Z', '2026-12-01T20:54:05.00000001Z'],
+  ];
+  for (const [earlier, later] of cases) assert.ok(fmt.instant(earlier) < fmt.instant(later), `${earlier} < ${later}`);
+  assert.equal(fmt.instant('2026-12-01T20:54:05+00:00'), fmt.instant('2026-12-01T20:54:05.000Z'));
 });
 
 test('query strings leave out unset filters', () => {
