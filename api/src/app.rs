@@ -5,7 +5,7 @@ use crate::conventions;
 use crate::error::ApiError;
 use crate::routes;
 use crate::state::AppState;
-use crate::{limits, methods};
+use crate::{limits, methods, metrics};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App, Error};
@@ -169,13 +169,21 @@ pub fn build(
     if let Some(state) = state {
         app = app.app_data(web::Data::new(state));
     }
-    let routes = methods::RouteMethods::of(&api).with_read_only(OPENAPI_JSON);
+    let routes = methods::RouteMethods::of(&api)
+        .with_read_only(OPENAPI_JSON)
+        .with_read_only(metrics::PATH);
     let app = app.app_data(web::Data::new(routes));
     // The spec and docs come before the /api/v1 scope, which would otherwise claim the path.
     let app = app
         .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_JSON, api.clone()))
         .service(web::redirect("/docs", "/docs/"))
         .configure(crate::console::configure)
+        // Prometheus scrapes with a token like any reader (any role may read the metrics).
+        .service(
+            web::resource(metrics::PATH)
+                .wrap(middleware::from_fn(auth::require_token))
+                .route(web::get().to(metrics::scrape)),
+        )
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
@@ -184,6 +192,7 @@ pub fn build(
         .wrap(middleware::from_fn(limits::bounded_body))
         .wrap(middleware::from_fn(methods::head_as_get))
         .wrap(middleware::from_fn(conventions::request_id_and_instance))
+        .wrap(middleware::from_fn(metrics::count_requests))
         .wrap(middleware::Logger::new(
             "%a \"%r\" %s %b %Dms request_id=%{x-request-id}o",
         ))

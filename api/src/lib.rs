@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod job_cache;
 pub mod limits;
 pub mod methods;
+pub mod metrics;
 pub mod routes;
 pub mod server;
 pub mod state;

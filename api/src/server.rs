@@ -27,6 +27,9 @@ pub enum ServerError {
     /// Binding or serving failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The metrics could not be set up.
+    #[error(transparent)]
+    Metrics(#[from] crate::metrics::MetricsError),
 }
 
 /// Name of the simulated cluster of `--demo`.
@@ -153,6 +156,7 @@ pub fn state(settings: &Settings) -> Result<AppState, ServerError> {
         settings.pool_size,
         settings.busy_timeout(),
     )?;
+    let metrics = Arc::new(crate::metrics::Metrics::new()?);
     let clusters = settings
         .clusters
         .iter()
@@ -167,12 +171,15 @@ pub fn state(settings: &Settings) -> Result<AppState, ServerError> {
                 .collect();
             ClusterContext::new(
                 &c.name,
-                Arc::new(CliDriver::new(hosts, settings.gluster_timeout())),
+                Arc::new(
+                    CliDriver::new(hosts, settings.gluster_timeout())
+                        .with_observer(metrics.clone()),
+                ),
             )
         })
         .collect::<Vec<_>>();
     let registry = Registry::new(clusters);
-    let scheduler = Arc::new(Scheduler::new(registry.clone()));
+    let scheduler = Arc::new(Scheduler::new(registry.clone()).with_observer(metrics.clone()));
     let ops = Operations::new(
         store.clone(),
         registry,
@@ -190,6 +197,7 @@ pub fn state(settings: &Settings) -> Result<AppState, ServerError> {
         tokens: Arc::new(settings.tokens()?),
         limits: crate::limits::Limits::new(&settings.http),
         ready_window: settings.ready_window(),
+        metrics,
     })
 }
 

@@ -27,6 +27,8 @@ pub struct AppState {
     pub limits: crate::limits::Limits,
     /// `GET /jobs/{job_id}`'s answers, kept current by the store's change feed.
     pub jobs_cache: Arc<crate::job_cache::JobCache>,
+    /// The Prometheus metrics (`GET /metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

@@ -1,12 +1,14 @@
 //! The [`Gluster`] operations and the CLI implementation that runs them on a cluster's hosts.
 
+use crate::observe::{command_name, CallObserver, CallOutcome};
 use crate::process::{self, RunError};
 use crate::{
     parse, DriverError, HealInfo, RebalanceOptions, Refusal, TaskReport, VolumeInfo, VolumeTasks,
 };
 use domain::{BrickName, Peer, VolumeName};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// The gluster operations the service needs. [`CliDriver`] runs them with the gluster CLI;
@@ -89,6 +91,7 @@ pub struct CliDriver {
     preferred: AtomicUsize,
     lock_retries: u32,
     lock_backoff: Duration,
+    observer: Option<Arc<dyn CallObserver>>,
 }
 
 /// gluster's errno for "Another transaction is in progress" (`EG_ANOTRANS`).
@@ -133,7 +136,14 @@ impl CliDriver {
             preferred: AtomicUsize::new(0),
             lock_retries: 6,
             lock_backoff: Duration::from_millis(250),
+            observer: None,
         }
+    }
+
+    /// Tells `observer` about every invocation (each host tried, each retry).
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// How often and how patiently a command refused for lock contention is retried (the
@@ -212,7 +222,16 @@ impl CliDriver {
         for i in 0..self.hosts.len() {
             let idx = (first + i) % self.hosts.len();
             let host = &self.hosts[idx];
-            match self.call_host(host, args).and_then(|xml| parse(&xml)) {
+            let began = Instant::now();
+            let result = self.call_host(host, args).and_then(|xml| parse(&xml));
+            if let Some(o) = &self.observer {
+                o.observe(
+                    command_name(args),
+                    CallOutcome::of(&result),
+                    began.elapsed(),
+                );
+            }
+            match result {
                 Err(e) if e.is_host_failure() => {
                     log::warn!("gluster {} on {}: {e}", args.join(" "), host.address);
                     failures.push(match e {

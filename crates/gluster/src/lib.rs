@@ -9,6 +9,7 @@
 pub mod driver;
 pub mod error;
 pub mod model;
+pub mod observe;
 pub mod parse;
 pub mod process;
 pub mod refusal;
@@ -22,5 +23,6 @@ pub use model::{
     BrickInfo, GlusterTask, HealBrick, HealInfo, RebalanceOptions, TaskReport, VolumeInfo,
     VolumeTasks,
 };
+pub use observe::{CallObserver, CallOutcome};
 pub use refusal::Refusal;
 pub use usage::{volume_usage, VolumeUsage};

@@ -34,6 +34,7 @@ conformance!(
     volume_pages_seek_by_name_and_load_bricks_and_activity_by_index,
     the_change_feed_seeks_the_sequence,
     samples_sizing_and_the_timeline_are_read_by_job_through_their_indexes,
+    the_job_counts_read_one_index_alone,
 );
 
 /// Ten volumes and 60 jobs with steps and node rows, one of them running per volume.
@@ -394,5 +395,25 @@ fn samples_sizing_and_the_timeline_are_read_by_job_through_their_indexes(db: &Te
         reading(&sqls, "job_timeline"),
         &["job_timeline_by_job_seq", "job_timeline_by_job"],
         Access::Seek,
+    );
+}
+
+fn the_job_counts_read_one_index_alone(db: &TestDb) {
+    // What every scrape of /metrics reads: jobs by state and kind, from the index alone.
+    let s = db.store();
+    fill(s);
+    let (counts, sqls) = recorded(s, jobs::counts);
+    assert_eq!(counts.iter().map(|(_, _, n)| n).sum::<i64>(), 60);
+    let running: i64 = counts
+        .iter()
+        .filter(|(_, st, _)| *st == JobStatus::Running)
+        .map(|(_, _, n)| n)
+        .sum();
+    assert_eq!(running, 10);
+    assert_plan(
+        s,
+        reading(&sqls, "jobs"),
+        "jobs_by_kind_status",
+        Access::Ordered,
     );
 }

@@ -28,7 +28,9 @@ pub use housekeeping::{Housekeeping, Purged, IDEMPOTENCY_KEY_RETENTION_HOURS};
 pub use journal::Asked;
 pub use lease::{LeaseKeeper, Replica};
 pub use operations::{Operations, Requester};
-pub use poll::{ClusterPoller, CycleReport, Scheduler, WorkerPhase, WorkerStatus};
+pub use poll::{
+    ClusterPoller, CycleObserver, CycleOutcome, CycleReport, Scheduler, WorkerPhase, WorkerStatus,
+};
 pub use registry::{NoWake, Registry, Wake};
 pub use removal::{RemovalOutcome, RemoveBricks};
 pub use settings::PollSettings;

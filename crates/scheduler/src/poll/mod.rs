@@ -10,10 +10,12 @@ pub mod bell;
 pub mod claim;
 pub mod cycle;
 mod follow;
+pub mod observe;
 pub mod progress;
 pub mod reasons;
 pub mod runtime;
 pub mod verdict;
 
 pub use cycle::{ClusterPoller, CycleReport};
+pub use observe::{CycleObserver, CycleOutcome};
 pub use runtime::{backoff, Scheduler, WorkerPhase, WorkerStatus};

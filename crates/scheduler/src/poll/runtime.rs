@@ -4,6 +4,7 @@
 
 use super::bell::{Bell, Ring};
 use super::cycle::ClusterPoller;
+use super::observe::{CycleObserver, CycleOutcome};
 use crate::housekeeping::Housekeeping;
 use crate::registry::{Registry, Wake};
 use crate::{Clock, ClusterContext, LeaseKeeper, PollError, PollSettings, Replica};
@@ -88,6 +89,7 @@ pub struct Scheduler {
     workers: Mutex<HashMap<Uuid, Worker>>,
     housekeeping: Mutex<Option<Worker>>,
     statuses: Statuses,
+    observer: Option<Arc<dyn CycleObserver>>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -106,7 +108,14 @@ impl Scheduler {
             workers: Mutex::new(HashMap::new()),
             housekeeping: Mutex::new(None),
             statuses: Arc::default(),
+            observer: None,
         }
+    }
+
+    /// Tells `observer` about every poll cycle of every cluster.
+    pub fn with_observer(mut self, observer: Arc<dyn CycleObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// The clusters it polls.
@@ -155,6 +164,7 @@ impl Scheduler {
                 bell: bell.clone(),
                 statuses: self.statuses.clone(),
                 clock: clock.clone(),
+                observer: self.observer.clone(),
             };
             let spawned = thread::Builder::new()
                 .name(format!("poll-{}", cluster.name))
@@ -229,6 +239,7 @@ struct Run {
     bell: Arc<Bell>,
     statuses: Statuses,
     clock: Arc<dyn Clock>,
+    observer: Option<Arc<dyn CycleObserver>>,
 }
 
 impl Run {
@@ -303,7 +314,16 @@ impl Run {
         self.set_phase(WorkerPhase::Busy);
         let began = Instant::now();
         let result = self.poller.run_cycle();
-        let took = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let elapsed = began.elapsed();
+        let took = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        if let Some(o) = &self.observer {
+            let outcome = match &result {
+                Ok(_) => CycleOutcome::Ok,
+                Err(PollError::LeaseLost) => CycleOutcome::LeaseLost,
+                Err(_) => CycleOutcome::Failed,
+            };
+            o.cycle(name, outcome, elapsed);
+        }
         let (wait, phase) = match result {
             Ok(r) => {
                 if *failures > 0 {

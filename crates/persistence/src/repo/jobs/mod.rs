@@ -3,7 +3,8 @@
 //!
 //! [`writes`] changes a job, [`read`] loads jobs whole, [`page`] lists them,
 //! [`polled`] stamps what the poller confirmed, [`progress`] keeps how a task was sized and
-//! its samples, [`purge`] forgets ended jobs, [`feed`] numbers every change and follows them.
+//! its samples, [`purge`] forgets ended jobs, [`feed`] numbers every change and follows them, [`stats`]
+//! counts them for the metrics.
 
 pub mod feed;
 mod page;
@@ -11,6 +12,7 @@ mod polled;
 mod progress;
 mod purge;
 mod read;
+mod stats;
 mod writes;
 
 pub use page::*;
@@ -18,6 +20,7 @@ pub use polled::*;
 pub use progress::*;
 pub use purge::*;
 pub use read::*;
+pub use stats::*;
 pub use writes::*;
 
 use chrono::{DateTime, Utc};
