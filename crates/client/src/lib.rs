@@ -36,24 +36,15 @@ pub use generated::*;
 
 /// The error of [`client`]: a token that is not a valid header value, or a client reqwest
 /// cannot build.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The token cannot be sent in an `Authorization` header.
-    Token(reqwest::header::InvalidHeaderValue),
+    #[error("bearer token: {0}")]
+    Token(#[source] reqwest::header::InvalidHeaderValue),
     /// reqwest failed to build the HTTP client.
-    Http(reqwest::Error),
+    #[error("http client: {0}")]
+    Http(#[source] reqwest::Error),
 }
-
-impl std::fmt::Display for ClientError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Token(e) => write!(f, "bearer token: {e}"),
-            Self::Http(e) => write!(f, "http client: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for ClientError {}
 
 /// A client of the service at `base` (e.g. `http://127.0.0.1:8080`), sending
 /// `Authorization: Bearer <token>` on every request when a token is given.

@@ -193,6 +193,12 @@ fn main() {
         }),
     );
     report(
+        "GET /metrics: jobs by kind and state",
+        time(50, |_| {
+            s.read(jobs::counts).unwrap();
+        }),
+    );
+    report(
         "poller: inventory refresh, nothing changed",
         time(20, |i| {
             let at = t0 + Duration::seconds(60 * (i as i64 + 1));
