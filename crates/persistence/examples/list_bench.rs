@@ -193,7 +193,7 @@ fn main() {
         }),
     );
     report(
-        "GET /metrics: jobs by kind and state",
+        "scrape: jobs by kind and state (/metrics)",
         time(50, |_| {
             s.read(jobs::counts).unwrap();
         }),
