@@ -24,11 +24,12 @@ pub struct JobProgressDto {
     /// window. `null` while measuring, stalled, waiting for nodes, or without a basis.
     pub estimated_end_at: Option<DateTime<Utc>>,
     /// Work per second over the recent window, summed over the running nodes, in `basis`
-    /// units (files or bytes).
+    /// units (files).
     pub rate: Option<f64>,
-    /// What `percent` and `rate` count: `files` scanned (rebalance) or `bytes` moved off the
-    /// bricks being removed (remove-brick); `null` when not measurable (fix-layout, shared
-    /// filesystems, usage not reported).
+    /// What `percent` and `rate` count: `files` — scanned against the files on the node's
+    /// bricks (rebalance), or moved, failed and skipped against the files on the bricks being
+    /// removed (remove-brick); `null` when not measurable (fix-layout, shared filesystems,
+    /// usage not reported).
     pub basis: Option<Basis>,
     /// Set while a node of the task has not moved for `poll.stall_after_secs`: since when.
     pub stalled_since: Option<DateTime<Utc>>,
