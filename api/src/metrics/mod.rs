@@ -20,6 +20,10 @@ use std::time::Duration;
 /// Where the metrics are served.
 pub const PATH: &str = "/metrics";
 
+/// The buckets of both duration histograms (gluster calls, poll cycles), in seconds: a CLI
+/// call and a cycle span the same range, from a quick `volume info` to a minute's timeout.
+const SECONDS_BUCKETS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
 /// Every metric of the service, in one registry.
 #[derive(Debug, Clone)]
 pub struct Metrics {
@@ -54,7 +58,7 @@ impl Metrics {
                 "gluster_tasks_gluster_call_seconds",
                 "How long invocations of the gluster CLI took, by command.",
             )
-            .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]),
+            .buckets(SECONDS_BUCKETS.to_vec()),
             &["command"],
         )?;
         let poll_cycle_seconds = HistogramVec::new(
@@ -62,7 +66,7 @@ impl Metrics {
                 "gluster_tasks_poll_cycle_seconds",
                 "How long the scheduler's poll cycles took, by cluster and how they ended.",
             )
-            .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]),
+            .buckets(SECONDS_BUCKETS.to_vec()),
             &["cluster", "outcome"],
         )?;
         let http_requests = IntCounterVec::new(
